@@ -1,0 +1,29 @@
+"""HTTP API under /api/v1: one blueprint per resource; views load, call, dump."""
+
+from flask import request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from server.api import auth, hazards, reference
+
+BLUEPRINTS = [auth.blp, hazards.blp, reference.blp]
+
+# Endpoints whose bodies are not JSON (raw photo bytes, later).
+RAW_BODY_ENDPOINTS = set()
+
+
+def require_json_body():
+    """Refuse a write whose body is not declared as JSON (415)."""
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and request.endpoint is not None
+        and request.endpoint not in RAW_BODY_ENDPOINTS
+        and not request.is_json
+    ):
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+
+
+def init_app(app, api):
+    """Register every blueprint with the Api."""
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.before_request(require_json_body)

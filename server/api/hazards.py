@@ -1,0 +1,70 @@
+"""Hazard reports: file one, list those you may see, read one."""
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from schemas.hazards import HazardCreateSchema, HazardPageSchema, HazardQuerySchema, HazardSchema
+from server.api.security import login_required
+from server.extensions import db
+from server.services import hazards
+from server.services.errors import InvalidInput
+
+blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
+
+
+def _file(report):
+    try:
+        return hazards.report_hazard(db.session, g.user, report)
+    except IntegrityError:
+        # The same id was filed at this very moment by a concurrent request:
+        # start again, and the service compares against the stored report.
+        db.session.rollback()
+        return hazards.report_hazard(db.session, g.user, report)
+
+
+@blp.route("/hazards")
+class Hazards(MethodView):
+    @blp.response(200, HazardPageSchema)
+    @login_required()
+    @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True)
+    def get(self, limit, cursor=None, **filters):
+        """List the hazards you may see, newest first, one page at a time."""
+        page = hazards.list_hazards(
+            db.session,
+            g.user,
+            hazards.HazardFilter(**filters),
+            limit=min(limit, current_app.config["PAGE_SIZE_MAX"]),
+            cursor=cursor,
+        )
+        return {
+            "items": [hazards.hazard_record(h, g.user) for h in page.items],
+            "next": page.next_cursor,
+        }
+
+    @blp.response(201, HazardSchema)
+    @blp.alt_response(200, schema=HazardSchema, description="Already filed: the same report resent")
+    @login_required()
+    @blp.arguments(HazardCreateSchema)
+    def post(self, body):
+        """File a hazard report (随手拍); resending the same report is safe."""
+        limit = current_app.config["DESCRIPTION_MAX_CHARS"]
+        if len(body["description"]) > limit:
+            raise InvalidInput(
+                "the description is too long",
+                errors={"description": [f"at most {limit} characters"]},
+            )
+        body["photos"] = tuple(body["photos"])
+        hazard, created = _file(hazards.NewReport(**body))
+        db.session.commit()
+        return hazards.hazard_record(hazard, g.user), 201 if created else 200
+
+
+@blp.route("/hazards/<uuid:hazard_id>")
+class HazardDetail(MethodView):
+    @blp.response(200, HazardSchema)
+    @login_required()
+    def get(self, hazard_id):
+        """Return one hazard you may see."""
+        return hazards.hazard_record(hazards.get_hazard(db.session, g.user, hazard_id), g.user)

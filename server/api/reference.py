@@ -1,0 +1,42 @@
+"""Reference data every client needs: categories, departments, areas."""
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.reference import AreaCollectionSchema, CategorySchema, DepartmentSchema
+from server.api.security import login_required
+from server.extensions import db
+from server.models import Category, Department
+from server.services.areas import areas_feature_collection
+
+blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data")
+
+
+@blp.route("/categories")
+class Categories(MethodView):
+    @blp.response(200, CategorySchema(many=True))
+    @login_required()
+    def get(self):
+        """List the active hazard categories with their department and deadline."""
+        return db.session.scalars(
+            sa.select(Category).filter_by(active=True).order_by(Category.code)
+        ).all()
+
+
+@blp.route("/departments")
+class Departments(MethodView):
+    @blp.response(200, DepartmentSchema(many=True))
+    @login_required()
+    def get(self):
+        """List the departments that own hazards."""
+        return db.session.scalars(sa.select(Department).order_by(Department.code)).all()
+
+
+@blp.route("/areas")
+class Areas(MethodView):
+    @blp.response(200, AreaCollectionSchema)
+    @login_required()
+    def get(self):
+        """Return every area (district, streets, communities, grids) as GeoJSON."""
+        return areas_feature_collection(db.session)

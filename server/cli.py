@@ -1,0 +1,95 @@
+"""Operator commands: flask --app server init-db | demo | create-user | import-areas."""
+
+import json
+
+import click
+from flask import current_app
+from flask_migrate import upgrade
+
+from server.extensions import db
+from server.models import ROLES
+from server.services import accounts, areas, demo
+from server.services.errors import DomainError
+
+
+def _fail(error):
+    details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in error.errors.items())
+    raise click.ClickException(f"{error.message}" + (f" ({details})" if details else ""))
+
+
+@click.command("init-db")
+def init_db():
+    """Create or upgrade the database schema by running the migrations."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("database is at the latest schema")
+
+
+@click.command("demo")
+def load_demo():
+    """Load the demo district, departments, categories, users and reports."""
+    try:
+        users = demo.load_demo(
+            db.session, password_method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo("demo district loaded: 4 streets, 12 communities, 30 grids")
+    click.echo("demo users (username / password / role):")
+    for user in users:
+        extra = user.department or ", ".join(user.grids)
+        click.echo(f"  {user.username:<12} {user.password:<16} {user.role:<12} {extra}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", required=True)
+@click.option("--department", "department_code", help="department code (dept_staff)")
+@click.option("--grid", "grid_codes", multiple=True, help="grid area code (grid_worker)")
+@click.option("--name", "display_name", default="", help="display name")
+@click.option("--phone", default=None)
+def create_user(username, role, password, department_code, grid_codes, display_name, phone):
+    """Create a user with a role, and a department or grids where the role needs them."""
+    try:
+        accounts.create_user(
+            db.session,
+            username,
+            role=role,
+            password=password,
+            department_code=department_code,
+            grid_codes=grid_codes,
+            display_name=display_name,
+            phone=phone,
+            password_method=current_app.config["PASSWORD_HASH_METHOD"],
+        )
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@click.command("import-areas")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_areas(path):
+    """Import areas from a GeoJSON FeatureCollection (all or nothing)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            collection = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot read {path} as JSON: {error}") from error
+    try:
+        created, updated = areas.import_areas(db.session, collection)
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"areas imported: {created} new, {updated} updated")
+
+
+def init_app(app):
+    """Register the commands on the app."""
+    for command in (init_db, load_demo, create_user, import_areas):
+        app.cli.add_command(command)

@@ -1,0 +1,37 @@
+"""Settings from the environment; tests pass a dict to create_app instead.
+
+Every setting has one environment variable of the same name:
+
+DATABASE_URL           SQLAlchemy URL. Default: SQLite file instance/hazards.sqlite3.
+                       Production: postgresql+psycopg://user@host/dbname
+MEDIA_ROOT             Directory for photo files. Default: instance/media
+SECRET_KEY             Signs opaque cursors. Set a long random value in production.
+PASSWORD_HASH_METHOD   Werkzeug KDF spec for new passwords. Default: scrypt
+MAX_CONTENT_LENGTH     Largest JSON request body in bytes. Default: 1048576 (1 MiB)
+DESCRIPTION_MAX_CHARS  Longest hazard description. Default: 2000
+PAGE_SIZE_MAX          Largest page a list endpoint returns. Default: 200
+"""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+def from_environment():
+    """Return the settings read from the process environment."""
+    return {
+        "DATABASE_URL": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hazards.sqlite3'}"
+        ),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(INSTANCE_DIR / "media")),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "DESCRIPTION_MAX_CHARS": _int("DESCRIPTION_MAX_CHARS", 2000),
+        "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 200),
+    }

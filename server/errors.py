@@ -1,0 +1,110 @@
+"""One JSON shape for every failure: RFC 9457 application/problem+json."""
+
+import logging
+
+from flask import current_app, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from server.extensions import db
+from server.services.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+
+log = logging.getLogger(__name__)
+
+DOMAIN_STATUS = {
+    InvalidInput: 422,
+    NotFound: 404,
+    AlreadyExists: 409,
+    AuthenticationFailed: 401,
+    PermissionDenied: 403,
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    500: "internal_error",
+}
+
+
+def problem(status, detail, *, code=None, errors=None, headers=None):
+    """Return a problem+json response."""
+    code = code or HTTP_CODES.get(status, "error")
+    body = {
+        "type": f"/problems/{code}",
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _field_errors(messages):
+    """Flatten webargs' {location: {field: [...]}} to {field: [...]}."""
+    errors = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            errors.update(fields)
+        else:
+            errors[location] = fields
+    return errors
+
+
+def handle_domain_error(error):
+    """Answer a domain exception with its status."""
+    db.session.rollback()
+    status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
+    return problem(status, error.message, code=error.code, errors=error.errors)
+
+
+def handle_http_exception(error):
+    """Answer an HTTP error (including webargs validation) as problem+json."""
+    db.session.rollback()
+    data = getattr(error, "data", None) or {}
+    errors = _field_errors(data["messages"]) if "messages" in data else data.get("errors")
+    detail = data.get("message") or error.description
+    if error.code == 422 and errors:
+        detail = "invalid or missing fields: " + ", ".join(sorted(errors))
+    elif error.code == 400 and errors:
+        detail = "; ".join(str(m) for msgs in errors.values() for m in msgs) or detail
+    headers = {}
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem(error.code, detail, errors=errors, headers=headers)
+
+
+def handle_unexpected(error):
+    """Log an unexpected failure and answer 500 without a stack trace."""
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return problem(500, "the server failed to handle this request; it has been logged")
+
+
+def init_app(app):
+    """Register the error handlers on the app."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,42 @@
+"""Convert between WGS-84 and the Chinese map datums GCJ-02 and BD-09.
+
+prcoords (public domain) implements the published GCJ-02 obfuscation and its
+iterative inverse, accurate to well under a metre.
+"""
+
+import prcoords
+
+CRS_NAMES = ("wgs84", "gcj02", "bd09")
+
+
+def to_wgs84(lat, lon, crs):
+    """Return (lat, lon) in WGS-84 for a point given in `crs`."""
+    if crs == "wgs84":
+        return lat, lon
+    point = prcoords.Coords(lat, lon)
+    if not prcoords.sanity_in_china_p(point):
+        # Outside China the datums agree; converting would only add error.
+        return lat, lon
+    if crs == "gcj02":
+        result = prcoords.gcj_wgs_bored(point)
+    elif crs == "bd09":
+        result = prcoords.bd_wgs_bored(point)
+    else:
+        raise ValueError(f"unknown crs {crs!r}")
+    return result.lat, result.lon
+
+
+def from_wgs84(lat, lon, crs):
+    """Return (lat, lon) in `crs` for a WGS-84 point."""
+    if crs == "wgs84":
+        return lat, lon
+    point = prcoords.Coords(lat, lon)
+    if not prcoords.sanity_in_china_p(point):
+        return lat, lon
+    if crs == "gcj02":
+        result = prcoords.wgs_gcj(point)
+    elif crs == "bd09":
+        result = prcoords.wgs_bd(point)
+    else:
+        raise ValueError(f"unknown crs {crs!r}")
+    return result.lat, result.lon

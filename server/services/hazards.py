@@ -1,0 +1,264 @@
+"""Hazard reports: filing (idempotent on the phone's id), reading, and who may see what."""
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from server.models import Area, Category, Department, Hazard, HazardEvent, HazardPhoto, utcnow
+from server.services.areas import locate
+from server.services.coords import to_wgs84
+from server.services.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+
+REPORTING_ROLES = ("volunteer", "grid_worker", "office")
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A hazard report as the phone sends it (coordinates in the phone's `crs`)."""
+
+    id: uuid.UUID
+    category: str
+    description: str
+    lat: float
+    lon: float
+    observed_at: datetime
+    crs: str = "wgs84"
+    accuracy_m: float | None = None
+    address: str | None = None
+    photos: tuple[str, ...] = ()
+
+    def fingerprint(self, reporter_id):
+        """Return a SHA-256 of this report's content, to recognise a resend."""
+        content = asdict(self)
+        content["id"] = str(self.id)
+        content["observed_at"] = self.observed_at.isoformat()
+        content["photos"] = list(self.photos)
+        content["reporter"] = reporter_id
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class HazardFilter:
+    """What a hazard list is narrowed to; every field is optional."""
+
+    status: tuple[str, ...] = ()
+    category: str | None = None
+    street: str | None = None
+    department: str | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    since: datetime | None = None
+
+
+@dataclass
+class Page:
+    """One page of a keyset-paginated list."""
+
+    items: list
+    next_cursor: str | None = None
+
+
+def report_hazard(session, reporter, report, *, now=None):
+    """File a report; return (hazard, created). A resend of the same report is not new.
+
+    The same id with different content, or from another account, is refused.
+    """
+    if reporter.role not in REPORTING_ROLES:
+        raise PermissionDenied("department staff cannot file reports")
+    fingerprint = report.fingerprint(reporter.id)
+    existing = session.get(Hazard, report.id)
+    if existing is not None:
+        if existing.payload_hash == fingerprint:
+            return existing, False
+        raise AlreadyExists(
+            "a different hazard was already filed with this id", errors={"id": [str(report.id)]}
+        )
+    category = session.scalar(sa.select(Category).filter_by(code=report.category, active=True))
+    if category is None:
+        raise InvalidInput(
+            "unknown hazard category",
+            errors={"category": [f"unknown category {report.category!r}"]},
+        )
+    now = now or utcnow()
+    lat, lon = to_wgs84(report.lat, report.lon, report.crs)
+    where = locate(session, lat, lon)
+    hazard = Hazard(
+        id=report.id,
+        reporter=reporter,
+        category=category,
+        description=report.description,
+        lat=lat,
+        lon=lon,
+        accuracy_m=report.accuracy_m,
+        crs=report.crs,
+        address=report.address,
+        observed_at=report.observed_at,
+        received_at=now,
+        status="reported",
+        severity=category.default_severity,
+        version=1,
+        lead_department_id=category.department_id,
+        street_id=where.street_id,
+        community_id=where.community_id,
+        grid_id=where.grid_id,
+        routing_note=None if where.grid_id else "位置不在本区任何网格内 (outside every grid)",
+        payload_hash=fingerprint,
+    )
+    session.add(hazard)
+    event = HazardEvent(
+        hazard=hazard,
+        seq=1,
+        type="report",
+        actor=reporter,
+        at=now,
+        from_status=None,
+        to_status="reported",
+        data={"photos": list(report.photos)},
+    )
+    session.add(event)
+    session.add_all(
+        HazardPhoto(hazard=hazard, sha256=sha, phase="report", event=event, position=n)
+        for n, sha in enumerate(dict.fromkeys(report.photos))
+    )
+    session.flush()
+    return hazard, True
+
+
+def visible_to(viewer):
+    """Return a SQL condition selecting the hazards `viewer` may see (SPEC §5)."""
+    if viewer.role == "office":
+        return sa.true()
+    own = Hazard.reporter_id == viewer.id
+    if viewer.role == "volunteer":
+        return own
+    if viewer.role == "grid_worker":
+        return sa.or_(own, Hazard.grid_id.in_([g.id for g in viewer.grids]))
+    if viewer.role == "dept_staff" and viewer.department is not None:
+        department = viewer.department
+        mine = Hazard.lead_department_id == department.id
+        if department.area_id is not None:
+            # A street office is the territorial owner (属地) of its street's hazards.
+            return sa.or_(mine, Hazard.street_id == department.area_id)
+        return mine
+    return sa.false()
+
+
+def may_see_reporter(viewer, hazard):
+    """Say whether `viewer` may know who reported `hazard` (举报人保密)."""
+    return viewer.role == "office" or viewer.id == hazard.reporter_id
+
+
+def _load_options(query):
+    return query.options(
+        joinedload(Hazard.category),
+        joinedload(Hazard.lead_department),
+        joinedload(Hazard.street),
+        joinedload(Hazard.community),
+        joinedload(Hazard.grid),
+        joinedload(Hazard.reporter),
+        selectinload(Hazard.photo_links),
+    )
+
+
+def get_hazard(session, viewer, hazard_id):
+    """Return one hazard the viewer may see; anything else is NotFound."""
+    hazard = session.scalar(
+        _load_options(sa.select(Hazard)).where(Hazard.id == hazard_id, visible_to(viewer))
+    )
+    if hazard is None:
+        raise NotFound("no such hazard")
+    return hazard
+
+
+def _code_id(model, code):
+    return sa.select(model.id).where(model.code == code).scalar_subquery()
+
+
+def encode_cursor(hazard):
+    """Return the opaque cursor that continues a list after `hazard`."""
+    raw = json.dumps([hazard.received_at.isoformat(), str(hazard.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """Return (received_at, id) from a cursor, or raise InvalidInput."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        received, hazard_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(received), uuid.UUID(hazard_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidInput(
+            "the cursor is not valid", errors={"cursor": ["not a valid cursor"]}
+        ) from None
+
+
+def list_hazards(session, viewer, filters, *, limit, cursor=None):
+    """Return a Page of hazards the viewer may see, newest first."""
+    query = _load_options(sa.select(Hazard)).where(visible_to(viewer))
+    if filters.status:
+        query = query.where(Hazard.status.in_(filters.status))
+    if filters.category:
+        query = query.where(Hazard.category_id == _code_id(Category, filters.category))
+    if filters.street:
+        query = query.where(Hazard.street_id == _code_id(Area, filters.street))
+    if filters.department:
+        query = query.where(Hazard.lead_department_id == _code_id(Department, filters.department))
+    if filters.bbox:
+        min_lon, min_lat, max_lon, max_lat = filters.bbox
+        query = query.where(
+            Hazard.lon.between(min_lon, max_lon), Hazard.lat.between(min_lat, max_lat)
+        )
+    if filters.since:
+        query = query.where(Hazard.received_at >= filters.since)
+    if cursor:
+        received, hazard_id = decode_cursor(cursor)
+        query = query.where(sa.tuple_(Hazard.received_at, Hazard.id) < (received, hazard_id))
+    query = query.order_by(Hazard.received_at.desc(), Hazard.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(query).unique())
+    more = len(rows) > limit
+    items = rows[:limit]
+    return Page(items=items, next_cursor=encode_cursor(items[-1]) if more else None)
+
+
+def hazard_record(hazard, viewer):
+    """Return a hazard as plain values, leaving out the reporter unless the viewer may know."""
+    reporter = None
+    if may_see_reporter(viewer, hazard):
+        reporter = {
+            "username": hazard.reporter.username,
+            "display_name": hazard.reporter.display_name,
+            "phone": hazard.reporter.phone,
+            "role": hazard.reporter.role,
+        }
+    return {
+        "id": hazard.id,
+        "category": hazard.category.code,
+        "category_name": hazard.category.name_zh,
+        "description": hazard.description,
+        "lat": hazard.lat,
+        "lon": hazard.lon,
+        "accuracy_m": hazard.accuracy_m,
+        "crs": hazard.crs,
+        "address": hazard.address,
+        "observed_at": hazard.observed_at,
+        "received_at": hazard.received_at,
+        "status": hazard.status,
+        "severity": hazard.severity,
+        "version": hazard.version,
+        "deadline": hazard.deadline,
+        "lead_department": hazard.lead_department.code if hazard.lead_department else None,
+        "street": hazard.street.code if hazard.street else None,
+        "community": hazard.community.code if hazard.community else None,
+        "grid": hazard.grid.code if hazard.grid else None,
+        "routing_note": hazard.routing_note,
+        "photos": [link.sha256 for link in hazard.photo_links if link.phase == "report"],
+        "mine": hazard.reporter_id == viewer.id,
+        "reporter": reporter,
+    }
