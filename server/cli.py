@@ -4,6 +4,7 @@ import json
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from server.extensions import db
@@ -18,6 +19,7 @@ def _fail(error):
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or upgrade the database schema by running the migrations."""
     upgrade(directory=current_app.extensions["migrate"].directory)
@@ -25,6 +27,7 @@ def init_db():
 
 
 @click.command("demo")
+@with_appcontext
 def load_demo():
     """Load the demo district, departments, categories, users and reports."""
     try:
@@ -43,6 +46,7 @@ def load_demo():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password", required=True)
@@ -72,6 +76,7 @@ def create_user(username, role, password, department_code, grid_codes, display_n
 
 
 @click.command("import-areas")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_areas(path):
     """Import areas from a GeoJSON FeatureCollection (all or nothing)."""

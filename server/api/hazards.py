@@ -1,5 +1,6 @@
 """Hazard reports: file one, list those you may see, read one."""
 
+import marshmallow as ma
 from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -28,7 +29,7 @@ def _file(report):
 class Hazards(MethodView):
     @blp.response(200, HazardPageSchema)
     @login_required()
-    @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, limit, cursor=None, **filters):
         """List the hazards you may see, newest first, one page at a time."""
         page = hazards.list_hazards(

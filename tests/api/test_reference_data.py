@@ -1,0 +1,58 @@
+"""Reference data: categories, departments and the district's areas."""
+
+from collections import Counter
+
+import pytest
+
+from tests.helpers import assert_problem, login
+
+
+def test_categories_carry_their_department_severity_and_deadline(client, demo):
+    categories = client.get("/api/v1/categories", headers=login(client, "volunteer")).json
+    assert len(categories) >= 15
+    by_code = {c["code"]: c for c in categories}
+    assert by_code["fire_lane_blocked"] == {
+        "code": "fire_lane_blocked",
+        "name": "消防车通道堵塞占用",
+        "name_en": "Blocked fire lane",
+        "department": "fire-rescue",
+        "default_severity": "general",
+        "deadline_days": 1,
+    }
+    assert by_code["hazchem_storage"]["default_severity"] == "major"
+    assert by_code["special_equipment"]["department"] == "market-reg"
+
+
+def test_departments_are_named_as_in_the_campaign_documents(client, demo):
+    departments = client.get("/api/v1/departments", headers=login(client, "fire")).json
+    names = {d["name"] for d in departments}
+    assert len(departments) >= 10
+    assert {"区消防救援支队", "区城市管理委", "区市场监管局", "区住建委", "区应急管理局"} <= names
+    street_offices = [d for d in departments if d["kind"] == "territorial"]
+    assert {d["area"] for d in street_offices} == {
+        "110112001",
+        "110112002",
+        "110112003",
+        "110112004",
+    }
+
+
+def test_areas_are_a_geojson_tree_of_streets_communities_and_grids(client, demo):
+    areas = client.get("/api/v1/areas", headers=login(client, "gridworker")).json
+    assert areas["type"] == "FeatureCollection"
+    features = areas["features"]
+    levels = Counter(f["properties"]["level"] for f in features)
+    assert levels == {"district": 1, "street": 4, "community": 12, "grid": 30}
+    codes = {f["properties"]["code"]: f["properties"] for f in features}
+    for props in codes.values():
+        assert set(props) == {"code", "name", "level", "parent"}
+        if props["level"] != "district":
+            assert props["parent"] in codes
+    assert codes["110112001001G01"]["parent"] == "110112001001"
+    assert codes["110112001"]["name"] == "中仓街道"
+    assert all(f["geometry"]["type"] == "Polygon" for f in features)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/categories", "/api/v1/departments", "/api/v1/areas"])
+def test_reference_data_needs_a_token(client, demo, path):
+    assert_problem(client.get(path), 401)

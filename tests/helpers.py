@@ -1,0 +1,55 @@
+"""Plain helpers that build test data and talk to the API."""
+
+import uuid
+
+from server.services.demo import DEMO_PASSWORD, grid_centre
+
+# Grid 110112001001G01 belongs to 中仓街道 / 中仓社区 and the demo grid worker.
+GRID_OF_GRIDWORKER = "110112001001G01"
+OTHER_GRID = "110112004003G01"  # 玉桥街道, no demo grid worker
+
+
+def login(client, username, password=DEMO_PASSWORD, device="test-phone"):
+    """Sign in and return the Authorization header."""
+    response = client.post(
+        "/api/v1/auth/tokens",
+        json={"username": username, "password": password, "device_name": device},
+    )
+    assert response.status_code == 201, response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def report_body(grid=GRID_OF_GRIDWORKER, **overrides):
+    """Return a valid hazard report placed at the centre of `grid`."""
+    lat, lon = grid_centre(grid)
+    body = {
+        "id": str(uuid.uuid4()),
+        "category": "fire_lane_blocked",
+        "description": "小区东门消防车通道被占用",
+        "lat": lat,
+        "lon": lon,
+        "accuracy_m": 6.5,
+        "crs": "wgs84",
+        "address": "中仓社区3号楼",
+        "observed_at": "2026-06-03T09:15:00+08:00",
+    }
+    body.update(overrides)
+    return body
+
+
+def file_report(client, headers, **overrides):
+    """File a report and return its JSON."""
+    response = client.post("/api/v1/hazards", json=report_body(**overrides), headers=headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def assert_problem(response, status):
+    """Assert the response is problem+json with `status`, and return its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.json
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["type"] and body["code"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body

@@ -1,0 +1,18 @@
+"""The domain (services, sync engine, photo pipeline) must run without Flask."""
+
+import subprocess
+import sys
+
+
+def test_domain_packages_import_without_flask():
+    code = (
+        "import sys, pkgutil, importlib, server.services, sync, uploads\n"
+        "for m in pkgutil.iter_modules(server.services.__path__):\n"
+        "    importlib.import_module('server.services.' + m.name)\n"
+        "import server.models\n"
+        "bad = sorted(n for n in sys.modules if n == 'flask' or n.startswith('flask_'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"Flask imported by the domain: {result.stdout}"
