@@ -54,6 +54,20 @@ class ReporterSchema(ma.Schema):
     role = ma.fields.String()
 
 
+class PhotoLinkSchema(ma.Schema):
+    """A photo cited by a hazard; flags and distance are for the office only."""
+
+    sha256 = ma.fields.String()
+    phase = ma.fields.String(metadata={"description": "report, after or verification"})
+    missing = ma.fields.Boolean(metadata={"description": "cited but not uploaded yet"})
+    flags = ma.fields.List(
+        ma.fields.String(),
+        allow_none=True,
+        metadata={"description": "location_mismatch, stale, no_exif, reused (office only)"},
+    )
+    distance_m = ma.fields.Float(allow_none=True, metadata={"description": "EXIF GPS to report"})
+
+
 class HazardSchema(ma.Schema):
     """A hazard as a user is allowed to see it."""
 
@@ -78,6 +92,7 @@ class HazardSchema(ma.Schema):
     grid = ma.fields.String(allow_none=True)
     routing_note = ma.fields.String(allow_none=True)
     photos = ma.fields.List(ma.fields.String())
+    photo_details = ma.fields.List(ma.fields.Nested(PhotoLinkSchema))
     mine = ma.fields.Boolean(metadata={"description": "the caller filed it"})
     reporter = ma.fields.Nested(
         ReporterSchema, allow_none=True, metadata={"description": "office and reporter only"}

@@ -8,6 +8,7 @@ from flask import Flask, send_from_directory
 from server import api as api_package
 from server import cli, config, errors
 from server.extensions import api, db, migrate
+from uploads.storage import LocalStorage
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SWAGGER_ASSETS = "/api/v1/docs/assets/"
@@ -45,6 +46,7 @@ def create_app(test_config=None):
             parents=True, exist_ok=True
         )
 
+    app.extensions["photo_storage"] = LocalStorage(app.config["MEDIA_ROOT"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     api.init_app(app)

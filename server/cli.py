@@ -3,14 +3,17 @@
 import json
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from server.config import photo_rules
 from server.extensions import db
-from server.models import ROLES
-from server.services import accounts, areas, demo
+from server.models import ROLES, Photo
+from server.services import accounts, areas, demo, photos
 from server.services.errors import DomainError
+from uploads.errors import IntakeError
 
 
 def _fail(error):
@@ -94,7 +97,33 @@ def import_areas(path):
     click.echo(f"areas imported: {created} new, {updated} updated")
 
 
+@click.command("photos-reprocess")
+@with_appcontext
+def photos_reprocess():
+    """Rebuild every photo's derivatives, EXIF facts and authenticity flags."""
+    storage = current_app.extensions["photo_storage"]
+    done = failed = 0
+    for sha256 in db.session.scalars(sa.select(Photo.sha256).order_by(Photo.sha256)).all():
+        try:
+            photos.reprocess(db.session, sha256, storage, current_app.config["PHOTO_MAX_PIXELS"])
+            db.session.commit()
+            done += 1
+        except (OSError, IntakeError) as error:
+            db.session.rollback()
+            failed += 1
+            click.echo(f"{sha256}: {error}", err=True)
+    photos.assess_citations(
+        db.session,
+        db.session.scalars(sa.select(Photo.sha256)).all(),
+        photo_rules(current_app.config),
+    )
+    db.session.commit()
+    click.echo(f"photos reprocessed: {done}, failed: {failed}")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
 def init_app(app):
     """Register the commands on the app."""
-    for command in (init_db, load_demo, create_user, import_areas):
+    for command in (init_db, load_demo, create_user, import_areas, photos_reprocess):
         app.cli.add_command(command)

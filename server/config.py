@@ -10,10 +10,18 @@ PASSWORD_HASH_METHOD   Werkzeug KDF spec for new passwords. Default: scrypt
 MAX_CONTENT_LENGTH     Largest JSON request body in bytes. Default: 1048576 (1 MiB)
 DESCRIPTION_MAX_CHARS  Longest hazard description. Default: 2000
 PAGE_SIZE_MAX          Largest page a list endpoint returns. Default: 200
+PHOTO_MAX_BYTES        Largest photo upload in bytes. Default: 25000000 (25 MB)
+PHOTO_MAX_PIXELS       Largest photo in pixels (decompression bombs). Default: 100000000
+PHOTO_MAX_DISTANCE_M   EXIF GPS this far from the report is flagged. Default: 200
+PHOTO_MAX_AGE_HOURS    Photo taken this long before the report is flagged. Default: 24
+PHOTO_FUTURE_MINUTES   Photo taken this long after the report is flagged. Default: 10
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from uploads.authenticity import Rules
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -34,4 +42,18 @@ def from_environment():
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "DESCRIPTION_MAX_CHARS": _int("DESCRIPTION_MAX_CHARS", 2000),
         "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 200),
+        "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 25_000_000),
+        "PHOTO_MAX_PIXELS": _int("PHOTO_MAX_PIXELS", 100_000_000),
+        "PHOTO_MAX_DISTANCE_M": float(os.environ.get("PHOTO_MAX_DISTANCE_M", 200)),
+        "PHOTO_MAX_AGE_HOURS": float(os.environ.get("PHOTO_MAX_AGE_HOURS", 24)),
+        "PHOTO_FUTURE_MINUTES": float(os.environ.get("PHOTO_FUTURE_MINUTES", 10)),
     }
+
+
+def photo_rules(config):
+    """Return the authenticity thresholds from the app's settings."""
+    return Rules(
+        max_distance_m=config["PHOTO_MAX_DISTANCE_M"],
+        max_age=timedelta(hours=config["PHOTO_MAX_AGE_HOURS"]),
+        future_slack=timedelta(minutes=config["PHOTO_FUTURE_MINUTES"]),
+    )

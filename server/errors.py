@@ -15,6 +15,14 @@ from server.services.errors import (
     NotFound,
     PermissionDenied,
 )
+from uploads.errors import (
+    CorruptImage,
+    DecompressionBomb,
+    HashMismatch,
+    IntakeError,
+    TooLarge,
+    UnsupportedImage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +32,11 @@ DOMAIN_STATUS = {
     AlreadyExists: 409,
     AuthenticationFailed: 401,
     PermissionDenied: 403,
+    TooLarge: 413,
+    UnsupportedImage: 415,
+    HashMismatch: 422,
+    CorruptImage: 422,
+    DecompressionBomb: 422,
 }
 
 HTTP_CODES = {
@@ -74,10 +87,10 @@ def _field_errors(messages):
 
 
 def handle_domain_error(error):
-    """Answer a domain exception with its status."""
+    """Answer a domain or photo-intake exception with its status."""
     db.session.rollback()
     status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
-    return problem(status, error.message, code=error.code, errors=error.errors)
+    return problem(status, error.message, code=error.code, errors=getattr(error, "errors", None))
 
 
 def handle_http_exception(error):
@@ -106,5 +119,6 @@ def handle_unexpected(error):
 def init_app(app):
     """Register the error handlers on the app."""
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(IntakeError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

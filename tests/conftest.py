@@ -106,3 +106,24 @@ def demo(app):
         users = demo_service.load_demo(db.session, password_method=FAST_HASH)
         db.session.commit()
     return {user.username: user for user in users}
+
+
+@pytest.fixture
+def app_with(database_url, tmp_path):
+    """Return a factory of apps with other settings, the demo loaded; emptied afterwards."""
+    made = []
+
+    def build(**overrides):
+        app = make_app(database_url, tmp_path, **overrides)
+        with app.app_context():
+            demo_service.load_demo(db.session, password_method=FAST_HASH)
+            db.session.commit()
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.rollback()
+            empty_all_tables(db.session)
+            db.engine.dispose()

@@ -1,1 +1,1 @@
-"""The photo intake pipeline (SPEC §4): plain Python, no Flask. Built in the photo issue."""
+"""The photo intake pipeline (SPEC §4): sniff, EXIF, derivatives, storage. No Flask."""

@@ -3,12 +3,12 @@
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from server.api import auth, hazards, reference
+from server.api import auth, hazards, photos, reference
 
-BLUEPRINTS = [auth.blp, hazards.blp, reference.blp]
+BLUEPRINTS = [auth.blp, hazards.blp, photos.blp, reference.blp]
 
-# Endpoints whose bodies are not JSON (raw photo bytes, later).
-RAW_BODY_ENDPOINTS = set()
+# Endpoints whose bodies are not JSON: raw photo bytes.
+RAW_BODY_ENDPOINTS = {"photos.PhotoBytes"}
 
 
 def require_json_body():

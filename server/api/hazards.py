@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas.hazards import HazardCreateSchema, HazardPageSchema, HazardQuerySchema, HazardSchema
 from server.api.security import login_required
+from server.config import photo_rules
 from server.extensions import db
 from server.services import hazards
 from server.services.errors import InvalidInput
@@ -16,13 +17,14 @@ blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard r
 
 
 def _file(report):
+    rules = photo_rules(current_app.config)
     try:
-        return hazards.report_hazard(db.session, g.user, report)
+        return hazards.report_hazard(db.session, g.user, report, rules=rules)
     except IntegrityError:
         # The same id was filed at this very moment by a concurrent request:
         # start again, and the service compares against the stored report.
         db.session.rollback()
-        return hazards.report_hazard(db.session, g.user, report)
+        return hazards.report_hazard(db.session, g.user, report, rules=rules)
 
 
 @blp.route("/hazards")

@@ -10,6 +10,7 @@ from server.models.hazards import (
     HazardEvent,
     HazardPhoto,
     Photo,
+    PhotoUpload,
 )
 from server.models.org import AREA_LEVELS, SEVERITIES, Area, Category, Department, RoutingRule
 
@@ -29,6 +30,7 @@ __all__ = [
     "HazardEvent",
     "HazardPhoto",
     "Photo",
+    "PhotoUpload",
     "RoutingRule",
     "UTCDateTime",
     "User",

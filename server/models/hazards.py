@@ -103,15 +103,41 @@ class HazardEvent(Base):
 
 
 class Photo(Base):
-    """An uploaded image, named by the SHA-256 of its bytes."""
+    """An uploaded image, named by the SHA-256 of its bytes, with what its EXIF says."""
 
     __tablename__ = "photos"
 
     sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     media_type: Mapped[str] = mapped_column(sa.String(40))
     size: Mapped[int]
+    # Upright size of the original, after its EXIF orientation.
+    width: Mapped[int | None]
+    height: Mapped[int | None]
     uploader_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    exif_status: Mapped[str] = mapped_column(sa.String(12), default="none")
+    exif_camera: Mapped[bool] = mapped_column(default=False)
+    taken_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # The offset the camera recorded, in minutes east of UTC; None when assumed.
+    taken_offset_min: Mapped[int | None]
+    gps_lat: Mapped[float | None] = mapped_column(sa.Float)
+    gps_lon: Mapped[float | None] = mapped_column(sa.Float)
+    gps_alt: Mapped[float | None] = mapped_column(sa.Float)
+    make: Mapped[str | None] = mapped_column(sa.String(100))
+    model: Mapped[str | None] = mapped_column(sa.String(100))
+    orientation: Mapped[int | None]
+
+
+class PhotoUpload(Base):
+    """Who has uploaded a photo's bytes: each of them may see its derivatives."""
+
+    __tablename__ = "photo_uploads"
+
+    sha256: Mapped[str] = mapped_column(
+        sa.ForeignKey("photos.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    uploaded_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HazardPhoto(Base):
@@ -125,6 +151,13 @@ class HazardPhoto(Base):
     phase: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     event_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("hazard_events.id"))
     position: Mapped[int] = mapped_column(default=0)
+    # Authenticity flags for the office; None until both photo and hazard are in.
+    flags: Mapped[list | None] = mapped_column(sa.JSON)
+    distance_m: Mapped[float | None] = mapped_column(sa.Float)
 
     hazard: Mapped[Hazard] = relationship(back_populates="photo_links")
     event: Mapped[HazardEvent | None] = relationship()
+    # The photo, once it has arrived; None while it is missing.
+    photo: Mapped[Photo | None] = relationship(
+        primaryjoin="foreign(HazardPhoto.sha256) == Photo.sha256", viewonly=True
+    )

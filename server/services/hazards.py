@@ -15,6 +15,9 @@ from server.models import Area, Category, Department, Hazard, HazardEvent, Hazar
 from server.services.areas import locate
 from server.services.coords import to_wgs84
 from server.services.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from server.services.photos import assess_citations
+from server.services.visibility import may_see_reporter, visible_to
+from uploads.authenticity import DEFAULT_RULES
 
 REPORTING_ROLES = ("volunteer", "grid_worker", "office")
 
@@ -65,7 +68,7 @@ class Page:
     next_cursor: str | None = None
 
 
-def report_hazard(session, reporter, report, *, now=None):
+def report_hazard(session, reporter, report, *, now=None, rules=DEFAULT_RULES):
     """File a report; return (hazard, created). A resend of the same report is not new.
 
     The same id with different content, or from another account, is refused.
@@ -128,31 +131,8 @@ def report_hazard(session, reporter, report, *, now=None):
         for n, sha in enumerate(dict.fromkeys(report.photos))
     )
     session.flush()
+    assess_citations(session, list(report.photos), rules)
     return hazard, True
-
-
-def visible_to(viewer):
-    """Return a SQL condition selecting the hazards `viewer` may see (SPEC §5)."""
-    if viewer.role == "office":
-        return sa.true()
-    own = Hazard.reporter_id == viewer.id
-    if viewer.role == "volunteer":
-        return own
-    if viewer.role == "grid_worker":
-        return sa.or_(own, Hazard.grid_id.in_([g.id for g in viewer.grids]))
-    if viewer.role == "dept_staff" and viewer.department is not None:
-        department = viewer.department
-        mine = Hazard.lead_department_id == department.id
-        if department.area_id is not None:
-            # A street office is the territorial owner (属地) of its street's hazards.
-            return sa.or_(mine, Hazard.street_id == department.area_id)
-        return mine
-    return sa.false()
-
-
-def may_see_reporter(viewer, hazard):
-    """Say whether `viewer` may know who reported `hazard` (举报人保密)."""
-    return viewer.role == "office" or viewer.id == hazard.reporter_id
 
 
 def _load_options(query):
@@ -163,7 +143,7 @@ def _load_options(query):
         joinedload(Hazard.community),
         joinedload(Hazard.grid),
         joinedload(Hazard.reporter),
-        selectinload(Hazard.photo_links),
+        selectinload(Hazard.photo_links).joinedload(HazardPhoto.photo),
     )
 
 
@@ -227,6 +207,14 @@ def list_hazards(session, viewer, filters, *, limit, cursor=None):
     return Page(items=items, next_cursor=encode_cursor(items[-1]) if more else None)
 
 
+def _photo_detail(link, viewer):
+    detail = {"sha256": link.sha256, "phase": link.phase, "missing": link.photo is None}
+    if viewer.role == "office":
+        detail["flags"] = link.flags
+        detail["distance_m"] = link.distance_m
+    return detail
+
+
 def hazard_record(hazard, viewer):
     """Return a hazard as plain values, leaving out the reporter unless the viewer may know."""
     reporter = None
@@ -259,6 +247,7 @@ def hazard_record(hazard, viewer):
         "grid": hazard.grid.code if hazard.grid else None,
         "routing_note": hazard.routing_note,
         "photos": [link.sha256 for link in hazard.photo_links if link.phase == "report"],
+        "photo_details": [_photo_detail(link, viewer) for link in hazard.photo_links],
         "mine": hazard.reporter_id == viewer.id,
         "reporter": reporter,
     }

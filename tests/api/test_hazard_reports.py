@@ -233,29 +233,14 @@ def test_unreadable_body_is_refused_and_stores_nothing(
     assert count(app) == 6
 
 
-def test_description_limit_is_a_setting(database_url, tmp_path):
-    from tests.conftest import make_app
-
-    app = make_app(database_url, tmp_path, DESCRIPTION_MAX_CHARS=10)
-    try:
-        from server.services.demo import load_demo
-
-        with app.app_context():
-            load_demo(db.session, password_method="pbkdf2:sha256:1000")
-            db.session.commit()
-        client = app.test_client()
-        headers = login(client, "volunteer")
-        response = client.post(
-            "/api/v1/hazards", json=report_body(description="一" * 11), headers=headers
-        )
-        assert "description" in assert_problem(response, 422)["errors"]
-        assert file_report(client, headers, description="一" * 10)["description"] == "一" * 10
-    finally:
-        from tests.conftest import empty_all_tables
-
-        with app.app_context():
-            empty_all_tables(db.session)
-            db.engine.dispose()
+def test_description_limit_is_a_setting(app_with):
+    client = app_with(DESCRIPTION_MAX_CHARS=10).test_client()
+    headers = login(client, "volunteer")
+    response = client.post(
+        "/api/v1/hazards", json=report_body(description="一" * 11), headers=headers
+    )
+    assert "description" in assert_problem(response, 422)["errors"]
+    assert file_report(client, headers, description="一" * 10)["description"] == "一" * 10
 
 
 def test_unknown_hazard_id_is_404(client, demo):

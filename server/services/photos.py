@@ -1,0 +1,130 @@
+"""Photos in the records: who may see them, and their authenticity flags on hazards."""
+
+from datetime import UTC, timedelta
+
+import sqlalchemy as sa
+
+from server.models import Hazard, HazardPhoto, Photo, PhotoUpload
+from server.services.errors import NotFound
+from server.services.visibility import visible_to
+from uploads.authenticity import DEFAULT_RULES, assess
+from uploads.derivatives import decode
+from uploads.exif import ExifFacts, read_exif
+from uploads.intake import Processed
+from uploads.storage import photo_key
+
+DERIVATIVES = ("thumb", "display")
+
+
+def _facts(photo):
+    """Return the ExifFacts stored on a Photo row."""
+    return ExifFacts(
+        status=photo.exif_status,
+        taken_at=photo.taken_at,
+        gps_lat=photo.gps_lat,
+        gps_lon=photo.gps_lon,
+        camera=photo.exif_camera,
+    )
+
+
+def apply_facts(photo, processed):
+    """Copy what intake learned about a photo onto its row."""
+    exif = processed.exif
+    photo.media_type = processed.media_type
+    photo.size = processed.size
+    photo.width, photo.height = processed.width, processed.height
+    photo.exif_status = exif.status
+    photo.exif_camera = exif.camera
+    photo.taken_at = exif.taken_at.astimezone(UTC) if exif.taken_at else None
+    offset = exif.taken_at.utcoffset() if exif.taken_at and not exif.offset_assumed else None
+    photo.taken_offset_min = int(offset / timedelta(minutes=1)) if offset is not None else None
+    photo.gps_lat, photo.gps_lon, photo.gps_alt = exif.gps_lat, exif.gps_lon, exif.gps_alt
+    photo.make, photo.model, photo.orientation = exif.make, exif.model, exif.orientation
+
+
+def record_photo(session, processed, uploader, rules=DEFAULT_RULES):
+    """Save a newly stored photo and flag every hazard that already cites it."""
+    photo = Photo(sha256=processed.sha256, uploader_id=uploader.id)
+    apply_facts(photo, processed)
+    session.add(photo)
+    session.add(PhotoUpload(sha256=photo.sha256, user_id=uploader.id))
+    session.flush()
+    assess_citations(session, [photo.sha256], rules)
+    return photo
+
+
+def claim_upload(session, sha256, user):
+    """Remember that `user` also uploaded these bytes (a resend, or the same photo)."""
+    if session.get(PhotoUpload, (sha256, user.id)) is None:
+        session.add(PhotoUpload(sha256=sha256, user_id=user.id))
+        session.flush()
+
+
+def assess_citations(session, sha256s, rules=DEFAULT_RULES):
+    """Recompute the flags of every citation of these photos whose photo has arrived."""
+    if not sha256s:
+        return
+    links = session.scalars(sa.select(HazardPhoto).where(HazardPhoto.sha256.in_(sha256s))).all()
+    photos = {
+        p.sha256: p for p in session.scalars(sa.select(Photo).where(Photo.sha256.in_(sha256s)))
+    }
+    citations = {}
+    for link in links:
+        citations.setdefault(link.sha256, set()).add((link.hazard_id, link.phase))
+    for link in links:
+        photo = photos.get(link.sha256)
+        if photo is None:
+            continue  # still on its way; assessed when it arrives
+        hazard = link.hazard
+        # Compared with when the step was claimed to happen: the report for report
+        # photos, the lifecycle event (e.g. rectification) for the others.
+        when = link.event.at if link.event is not None and link.phase != "report" else None
+        result = assess(
+            _facts(photo),
+            lat=hazard.lat,
+            lon=hazard.lon,
+            observed_at=when or hazard.observed_at,
+            reused=len(citations[link.sha256]) > 1,
+            rules=rules,
+        )
+        link.flags = list(result.flags)
+        link.distance_m = result.distance_m
+    session.flush()
+
+
+def reprocess(session, sha256, storage, max_pixels):
+    """Rebuild one photo's derivatives and EXIF facts from its stored original."""
+    photo = session.get(Photo, sha256)
+    with storage.open(photo_key("original", sha256)) as original:
+        decoded = decode(original, photo.media_type, max_pixels=max_pixels)
+    storage.put(photo_key("display", sha256), decoded.display)
+    storage.put(photo_key("thumb", sha256), decoded.thumb)
+    apply_facts(
+        photo,
+        Processed(sha256=sha256, size=photo.size, media_type=photo.media_type,
+                  width=decoded.width, height=decoded.height, exif=read_exif(decoded.exif),
+                  display=decoded.display, thumb=decoded.thumb),
+    )  # fmt: skip
+    session.flush()
+
+
+def may_see(session, viewer, sha256, kind):
+    """Say whether `viewer` may fetch this kind of file of a photo (SPEC §5, §9)."""
+    if kind == "original":
+        return viewer.role == "office"
+    if session.get(PhotoUpload, (sha256, viewer.id)) is not None:
+        return True
+    cited_visibly = (
+        sa.select(HazardPhoto.hazard_id)
+        .join(Hazard)
+        .where(HazardPhoto.sha256 == sha256, visible_to(viewer))
+    )
+    return session.scalar(sa.select(cited_visibly.exists())) is True
+
+
+def photo_for(session, viewer, sha256, kind):
+    """Return the Photo if the viewer may fetch `kind` of it; otherwise NotFound."""
+    photo = session.get(Photo, sha256)
+    if photo is None or not may_see(session, viewer, sha256, kind):
+        raise NotFound("no such photo")
+    return photo
