@@ -12,7 +12,6 @@ process that ingests 50 such JPEGs one after another (target: under 120 MB).
 
 import argparse
 import hashlib
-import io
 import resource
 import shutil
 import statistics
