@@ -85,8 +85,24 @@ class HazardSchema(ma.Schema):
     status = ma.fields.String()
     severity = ma.fields.String()
     version = ma.fields.Integer()
-    deadline = ma.fields.AwareDateTime(allow_none=True)
+    deadline = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "end of the last working day to rectify"}
+    )
+    deadline_basis = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "china_working_days, or weekends_only past the published calendar"
+        },
+    )
+    overdue = ma.fields.Boolean(metadata={"description": "open and past its deadline (超期)"})
+    escalation = ma.fields.Integer(metadata={"description": "督办 level, 0 to 3"})
+    extension_requested_until = ma.fields.AwareDateTime(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    duplicate_of = ma.fields.UUID(allow_none=True)
     lead_department = ma.fields.String(allow_none=True)
+    territorial_department = ma.fields.String(
+        allow_none=True, metadata={"description": "the street office (属地)"}
+    )
     street = ma.fields.String(allow_none=True)
     community = ma.fields.String(allow_none=True)
     grid = ma.fields.String(allow_none=True)
@@ -141,6 +157,19 @@ class StatusListField(ma.fields.String):
         return statuses
 
 
+OUTPUT_CRS = ma.fields.String(
+    load_default="wgs84",
+    validate=ma.validate.OneOf(CRS_NAMES),
+    metadata={"description": "datum of lat/lon in the answer (gcj02 for Chinese map tiles)"},
+)
+
+
+class CrsQuerySchema(StrictSchema):
+    """The datum to answer in."""
+
+    crs = OUTPUT_CRS
+
+
 class HazardQuerySchema(StrictSchema):
     """Filters and paging for hazard lists."""
 
@@ -150,5 +179,10 @@ class HazardQuerySchema(StrictSchema):
     department = ma.fields.String(metadata={"description": "lead department code"})
     bbox = BBoxField(metadata={"description": "minLon,minLat,maxLon,maxLat (WGS-84)"})
     since = ma.fields.AwareDateTime(format="iso", metadata={"description": "received at or after"})
+    overdue = ma.fields.Boolean(metadata={"description": "only overdue (true) or not (false)"})
+    escalation = ma.fields.Integer(
+        validate=ma.validate.Range(1, 3), metadata={"description": "at least this 督办 level"}
+    )
+    crs = OUTPUT_CRS
     cursor = ma.fields.String()
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 200))

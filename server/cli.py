@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from server.config import photo_rules
 from server.extensions import db
 from server.models import ROLES, Photo
-from server.services import accounts, areas, demo, photos
+from server.services import accounts, areas, demo, photos, routing
 from server.services.errors import DomainError
 from uploads.errors import IntakeError
 
@@ -97,6 +97,53 @@ def import_areas(path):
     click.echo(f"areas imported: {created} new, {updated} updated")
 
 
+@click.group("routing-rules")
+def routing_rules():
+    """List, add or remove routing rules (category × area → department)."""
+
+
+@routing_rules.command("list")
+@with_appcontext
+def rules_list():
+    """Print every routing rule."""
+    for rule in routing.list_rules(db.session):
+        area = rule.area.code if rule.area else "(district-wide)"
+        click.echo(f"{rule.id:>4}  {rule.category.code:<26} {area:<18} → {rule.department.code}"
+                   f"  priority {rule.priority}")  # fmt: skip
+
+
+@routing_rules.command("add")
+@click.option("--category", required=True, help="category code")
+@click.option("--department", required=True, help="department code")
+@click.option("--area", default=None, help="area code; omit for district-wide")
+@click.option("--priority", default=0, type=int)
+@with_appcontext
+def rules_add(category, department, area, priority):
+    """Add a routing rule."""
+    try:
+        rule = routing.add_rule(db.session, category=category, department=department, area=area,
+                                priority=priority)  # fmt: skip
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"added rule {rule.id}")
+
+
+@routing_rules.command("remove")
+@click.argument("rule_id", type=int)
+@with_appcontext
+def rules_remove(rule_id):
+    """Remove a routing rule by its id."""
+    try:
+        routing.remove_rule(db.session, rule_id)
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"removed rule {rule_id}")
+
+
 @click.command("photos-reprocess")
 @with_appcontext
 def photos_reprocess():
@@ -125,5 +172,6 @@ def photos_reprocess():
 
 def init_app(app):
     """Register the commands on the app."""
-    for command in (init_db, load_demo, create_user, import_areas, photos_reprocess):
+    for command in (init_db, load_demo, create_user, import_areas, photos_reprocess,
+                    routing_rules):  # fmt: skip
         app.cli.add_command(command)

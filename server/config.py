@@ -15,12 +15,16 @@ PHOTO_MAX_PIXELS       Largest photo in pixels (decompression bombs). Default: 1
 PHOTO_MAX_DISTANCE_M   EXIF GPS this far from the report is flagged. Default: 200
 PHOTO_MAX_AGE_HOURS    Photo taken this long before the report is flagged. Default: 24
 PHOTO_FUTURE_MINUTES   Photo taken this long after the report is flagged. Default: 10
+DUPLICATE_RADIUS_M     Same-category open hazards this close are possible duplicates. Default: 30
+DUPLICATE_WINDOW_DAYS  ... if reported within this many days. Default: 7
+ESCALATION_DAYS        Working days past the deadline for 督办 levels 1, 2, 3. Default: 1,3,7
 """
 
 import os
 from datetime import timedelta
 from pathlib import Path
 
+from server.services.policy import Policy
 from uploads.authenticity import Rules
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -47,7 +51,20 @@ def from_environment():
         "PHOTO_MAX_DISTANCE_M": float(os.environ.get("PHOTO_MAX_DISTANCE_M", 200)),
         "PHOTO_MAX_AGE_HOURS": float(os.environ.get("PHOTO_MAX_AGE_HOURS", 24)),
         "PHOTO_FUTURE_MINUTES": float(os.environ.get("PHOTO_FUTURE_MINUTES", 10)),
+        "DUPLICATE_RADIUS_M": float(os.environ.get("DUPLICATE_RADIUS_M", 30)),
+        "DUPLICATE_WINDOW_DAYS": float(os.environ.get("DUPLICATE_WINDOW_DAYS", 7)),
+        "ESCALATION_DAYS": os.environ.get("ESCALATION_DAYS", "1,3,7"),
     }
+
+
+def policy(config):
+    """Return the office's thresholds (photos, duplicates, escalation) from the settings."""
+    return Policy(
+        photos=photo_rules(config),
+        duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
+        duplicate_window=timedelta(days=config["DUPLICATE_WINDOW_DAYS"]),
+        escalation_days=tuple(int(d) for d in str(config["ESCALATION_DAYS"]).split(",")),
+    )
 
 
 def photo_rules(config):

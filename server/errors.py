@@ -15,6 +15,7 @@ from server.services.errors import (
     NotFound,
     PermissionDenied,
 )
+from server.services.lifecycle import IllegalTransition
 from uploads.errors import (
     CorruptImage,
     DecompressionBomb,
@@ -32,6 +33,7 @@ DOMAIN_STATUS = {
     AlreadyExists: 409,
     AuthenticationFailed: 401,
     PermissionDenied: 403,
+    IllegalTransition: 409,
     TooLarge: 413,
     UnsupportedImage: 415,
     HashMismatch: 422,
@@ -53,7 +55,7 @@ HTTP_CODES = {
 }
 
 
-def problem(status, detail, *, code=None, errors=None, headers=None):
+def problem(status, detail, *, code=None, errors=None, headers=None, extra=None):
     """Return a problem+json response."""
     code = code or HTTP_CODES.get(status, "error")
     body = {
@@ -65,6 +67,7 @@ def problem(status, detail, *, code=None, errors=None, headers=None):
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = current_app.json.response(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -90,7 +93,11 @@ def handle_domain_error(error):
     """Answer a domain or photo-intake exception with its status."""
     db.session.rollback()
     status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
-    return problem(status, error.message, code=error.code, errors=getattr(error, "errors", None))
+    context = getattr(error, "context", {})
+    extra = {"current": context["current"]} if "current" in context else None
+    return problem(
+        status, error.message, code=error.code, errors=getattr(error, "errors", None), extra=extra
+    )
 
 
 def handle_http_exception(error):

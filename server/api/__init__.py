@@ -3,9 +3,9 @@
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from server.api import auth, hazards, photos, reference
+from server.api import auth, events, hazards, photos, reference, routing
 
-BLUEPRINTS = [auth.blp, hazards.blp, photos.blp, reference.blp]
+BLUEPRINTS = [auth.blp, hazards.blp, events.blp, photos.blp, reference.blp, routing.blp]
 
 # Endpoints whose bodies are not JSON: raw photo bytes.
 RAW_BODY_ENDPOINTS = {"photos.PhotoBytes"}

@@ -6,25 +6,39 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from schemas.hazards import HazardCreateSchema, HazardPageSchema, HazardQuerySchema, HazardSchema
+from schemas.hazards import (
+    CrsQuerySchema,
+    HazardCreateSchema,
+    HazardPageSchema,
+    HazardQuerySchema,
+    HazardSchema,
+)
 from server.api.security import login_required
-from server.config import photo_rules
+from server.config import policy
 from server.extensions import db
 from server.services import hazards
+from server.services.coords import from_wgs84
 from server.services.errors import InvalidInput
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
 
 
 def _file(report):
-    rules = photo_rules(current_app.config)
+    rules = policy(current_app.config)
     try:
-        return hazards.report_hazard(db.session, g.user, report, rules=rules)
+        return hazards.report_hazard(db.session, g.user, report, policy=rules)
     except IntegrityError:
         # The same id was filed at this very moment by a concurrent request:
         # start again, and the service compares against the stored report.
         db.session.rollback()
-        return hazards.report_hazard(db.session, g.user, report, rules=rules)
+        return hazards.report_hazard(db.session, g.user, report, policy=rules)
+
+
+def _record(hazard, crs="wgs84"):
+    """Return the hazard for the caller, its position in the datum asked for."""
+    record = hazards.hazard_record(hazard, g.user, policy=policy(current_app.config))
+    record["lat"], record["lon"] = from_wgs84(record["lat"], record["lon"], crs)
+    return record
 
 
 @blp.route("/hazards")
@@ -32,7 +46,7 @@ class Hazards(MethodView):
     @blp.response(200, HazardPageSchema)
     @login_required()
     @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
-    def get(self, limit, cursor=None, **filters):
+    def get(self, limit, cursor=None, crs="wgs84", **filters):
         """List the hazards you may see, newest first, one page at a time."""
         page = hazards.list_hazards(
             db.session,
@@ -40,11 +54,9 @@ class Hazards(MethodView):
             hazards.HazardFilter(**filters),
             limit=min(limit, current_app.config["PAGE_SIZE_MAX"]),
             cursor=cursor,
+            policy=policy(current_app.config),
         )
-        return {
-            "items": [hazards.hazard_record(h, g.user) for h in page.items],
-            "next": page.next_cursor,
-        }
+        return {"items": [_record(h, crs) for h in page.items], "next": page.next_cursor}
 
     @blp.response(201, HazardSchema)
     @blp.alt_response(200, schema=HazardSchema, description="Already filed: the same report resent")
@@ -61,13 +73,14 @@ class Hazards(MethodView):
         body["photos"] = tuple(body["photos"])
         hazard, created = _file(hazards.NewReport(**body))
         db.session.commit()
-        return hazards.hazard_record(hazard, g.user), 201 if created else 200
+        return _record(hazard), 201 if created else 200
 
 
 @blp.route("/hazards/<uuid:hazard_id>")
 class HazardDetail(MethodView):
     @blp.response(200, HazardSchema)
     @login_required()
-    def get(self, hazard_id):
+    @blp.arguments(CrsQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
+    def get(self, hazard_id, crs):
         """Return one hazard you may see."""
-        return hazards.hazard_record(hazards.get_hazard(db.session, g.user, hazard_id), g.user)
+        return _record(hazards.get_hazard(db.session, g.user, hazard_id), crs)

@@ -4,19 +4,24 @@ from server.models.accounts import ROLES, DeviceToken, User, user_grids
 from server.models.base import Base, UTCDateTime, utcnow
 from server.models.hazards import (
     CRS_NAMES,
+    DEPARTMENT_OPEN,
     PHOTO_PHASES,
     STATUSES,
+    DuplicateLink,
     Hazard,
     HazardEvent,
     HazardPhoto,
     Photo,
     PhotoUpload,
+    department_open,
 )
 from server.models.org import AREA_LEVELS, SEVERITIES, Area, Category, Department, RoutingRule
 
 __all__ = [
     "AREA_LEVELS",
     "CRS_NAMES",
+    "DEPARTMENT_OPEN",
+    "department_open",
     "PHOTO_PHASES",
     "ROLES",
     "SEVERITIES",
@@ -25,6 +30,7 @@ __all__ = [
     "Base",
     "Category",
     "Department",
+    "DuplicateLink",
     "DeviceToken",
     "Hazard",
     "HazardEvent",

@@ -1,7 +1,5 @@
 """Hazard reports: filing (idempotent on the phone's id), reading, and who may see what."""
 
-import base64
-import binascii
 import hashlib
 import json
 import uuid
@@ -11,13 +9,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from server.models import Area, Category, Department, Hazard, HazardEvent, HazardPhoto, utcnow
+from server.models import Area, Category, Department, Hazard, HazardPhoto, utcnow
+from server.services import paging, workdays
 from server.services.areas import locate
 from server.services.coords import to_wgs84
 from server.services.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from server.services.lifecycle import OPEN
 from server.services.photos import assess_citations
+from server.services.policy import DEFAULT_POLICY
+from server.services.routing import find_duplicates
+from server.services.steps import append_event, route_on_receipt
 from server.services.visibility import may_see_reporter, visible_to
-from uploads.authenticity import DEFAULT_RULES
 
 REPORTING_ROLES = ("volunteer", "grid_worker", "office")
 
@@ -58,6 +60,8 @@ class HazardFilter:
     department: str | None = None
     bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
     since: datetime | None = None
+    overdue: bool | None = None
+    escalation: int | None = None  # at least this 督办 level
 
 
 @dataclass
@@ -68,8 +72,8 @@ class Page:
     next_cursor: str | None = None
 
 
-def report_hazard(session, reporter, report, *, now=None, rules=DEFAULT_RULES):
-    """File a report; return (hazard, created). A resend of the same report is not new.
+def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY):
+    """File and route a report; return (hazard, created). A resend is not new.
 
     The same id with different content, or from another account, is refused.
     """
@@ -106,39 +110,33 @@ def report_hazard(session, reporter, report, *, now=None, rules=DEFAULT_RULES):
         received_at=now,
         status="reported",
         severity=category.default_severity,
-        version=1,
-        lead_department_id=category.department_id,
+        version=0,
         street_id=where.street_id,
         community_id=where.community_id,
         grid_id=where.grid_id,
-        routing_note=None if where.grid_id else "位置不在本区任何网格内 (outside every grid)",
         payload_hash=fingerprint,
     )
     session.add(hazard)
-    event = HazardEvent(
-        hazard=hazard,
-        seq=1,
-        type="report",
-        actor=reporter,
-        at=now,
-        from_status=None,
-        to_status="reported",
-        data={"photos": list(report.photos)},
-    )
-    session.add(event)
+    hazard.status = None  # the report event below moves it to 'reported'
+    event = append_event(session, hazard, "report", reporter, now, "reported",
+                         data={"photos": list(report.photos)})  # fmt: skip
     session.add_all(
         HazardPhoto(hazard=hazard, sha256=sha, phase="report", event=event, position=n)
         for n, sha in enumerate(dict.fromkeys(report.photos))
     )
     session.flush()
-    assess_citations(session, list(report.photos), rules)
+    route_on_receipt(session, hazard, now)
+    session.flush()
+    find_duplicates(session, hazard, list(report.photos), policy)
+    assess_citations(session, list(report.photos), policy.photos)
     return hazard, True
 
 
-def _load_options(query):
+def load_options(query):
     return query.options(
         joinedload(Hazard.category),
         joinedload(Hazard.lead_department),
+        joinedload(Hazard.territorial_department),
         joinedload(Hazard.street),
         joinedload(Hazard.community),
         joinedload(Hazard.grid),
@@ -150,7 +148,7 @@ def _load_options(query):
 def get_hazard(session, viewer, hazard_id):
     """Return one hazard the viewer may see; anything else is NotFound."""
     hazard = session.scalar(
-        _load_options(sa.select(Hazard)).where(Hazard.id == hazard_id, visible_to(viewer))
+        load_options(sa.select(Hazard)).where(Hazard.id == hazard_id, visible_to(viewer))
     )
     if hazard is None:
         raise NotFound("no such hazard")
@@ -161,27 +159,8 @@ def _code_id(model, code):
     return sa.select(model.id).where(model.code == code).scalar_subquery()
 
 
-def encode_cursor(hazard):
-    """Return the opaque cursor that continues a list after `hazard`."""
-    raw = json.dumps([hazard.received_at.isoformat(), str(hazard.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor):
-    """Return (received_at, id) from a cursor, or raise InvalidInput."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        received, hazard_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(received), uuid.UUID(hazard_id)
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidInput(
-            "the cursor is not valid", errors={"cursor": ["not a valid cursor"]}
-        ) from None
-
-
-def list_hazards(session, viewer, filters, *, limit, cursor=None):
-    """Return a Page of hazards the viewer may see, newest first."""
-    query = _load_options(sa.select(Hazard)).where(visible_to(viewer))
+def filtered(query, filters, *, now, policy=DEFAULT_POLICY):
+    """Narrow a hazard query by a HazardFilter."""
     if filters.status:
         query = query.where(Hazard.status.in_(filters.status))
     if filters.category:
@@ -197,14 +176,27 @@ def list_hazards(session, viewer, filters, *, limit, cursor=None):
         )
     if filters.since:
         query = query.where(Hazard.received_at >= filters.since)
-    if cursor:
-        received, hazard_id = decode_cursor(cursor)
-        query = query.where(sa.tuple_(Hazard.received_at, Hazard.id) < (received, hazard_id))
-    query = query.order_by(Hazard.received_at.desc(), Hazard.id.desc()).limit(limit + 1)
-    rows = list(session.scalars(query).unique())
-    more = len(rows) > limit
-    items = rows[:limit]
-    return Page(items=items, next_cursor=encode_cursor(items[-1]) if more else None)
+    overdue = sa.and_(Hazard.status.in_(OPEN), Hazard.deadline < now)
+    if filters.overdue is True:
+        query = query.where(overdue)
+    elif filters.overdue is False:
+        query = query.where(sa.not_(overdue) | Hazard.deadline.is_(None))
+    if filters.escalation:
+        cutoff = workdays.escalation_cutoff(now, filters.escalation, policy.escalation_days)
+        query = query.where(Hazard.status.in_(OPEN), Hazard.deadline < cutoff)
+    return query
+
+
+NEWEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id", uuid.UUID)]
+
+
+def list_hazards(session, viewer, filters, *, limit, cursor=None, now=None, policy=DEFAULT_POLICY):
+    """Return a Page of hazards the viewer may see, newest first."""
+    query = load_options(sa.select(Hazard)).where(visible_to(viewer))
+    query = filtered(query, filters, now=now or utcnow(), policy=policy)
+    items, next_cursor = paging.page(session, query, NEWEST_FIRST, limit=limit, cursor=cursor,
+                                     descending=True)  # fmt: skip
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def _photo_detail(link, viewer):
@@ -215,8 +207,11 @@ def _photo_detail(link, viewer):
     return detail
 
 
-def hazard_record(hazard, viewer):
+def hazard_record(hazard, viewer, *, now=None, policy=DEFAULT_POLICY):
     """Return a hazard as plain values, leaving out the reporter unless the viewer may know."""
+    now = now or utcnow()
+    is_open = hazard.status in OPEN
+    overdue = bool(is_open and hazard.deadline is not None and now > hazard.deadline)
     reporter = None
     if may_see_reporter(viewer, hazard):
         reporter = {
@@ -241,7 +236,18 @@ def hazard_record(hazard, viewer):
         "severity": hazard.severity,
         "version": hazard.version,
         "deadline": hazard.deadline,
+        "deadline_basis": hazard.deadline_basis,
+        "overdue": overdue,
+        "escalation": workdays.escalation_level(hazard.deadline, now, policy.escalation_days)
+        if overdue
+        else 0,
+        "extension_requested_until": hazard.extension_requested_until,
+        "closed_at": hazard.closed_at,
+        "duplicate_of": hazard.duplicate_of_id,
         "lead_department": hazard.lead_department.code if hazard.lead_department else None,
+        "territorial_department": hazard.territorial_department.code
+        if hazard.territorial_department
+        else None,
         "street": hazard.street.code if hazard.street else None,
         "community": hazard.community.code if hazard.community else None,
         "grid": hazard.grid.code if hazard.grid else None,

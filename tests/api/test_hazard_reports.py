@@ -27,10 +27,12 @@ def test_volunteer_files_a_report_and_reads_it_back(client, demo):
     assert created.status_code == 201
     hazard = created.json
     assert hazard["id"] == body["id"]
-    assert hazard["status"] == "reported"
-    assert hazard["version"] == 1
+    assert hazard["status"] == "assigned"  # routed on receipt
+    assert hazard["version"] == 2
     assert hazard["category_name"] == "消防车通道堵塞占用"
     assert hazard["lead_department"] == "fire-rescue"
+    assert hazard["territorial_department"] == "street-110112001"
+    assert hazard["deadline"] and hazard["overdue"] is False and hazard["escalation"] == 0
     assert (hazard["street"], hazard["community"], hazard["grid"]) == (
         "110112001",
         "110112001001",
@@ -44,12 +46,15 @@ def test_volunteer_files_a_report_and_reads_it_back(client, demo):
     assert body["id"] in [item["id"] for item in listed]
 
 
-def test_report_starts_its_history_with_one_event(client, demo, app):
+def test_report_starts_its_history_with_the_report_and_its_routing(client, demo, app):
     hazard = file_report(client, login(client, "volunteer"))
     with app.app_context():
         events = db.session.scalars(sa.select(HazardEvent)).all()
-        mine = [e for e in events if str(e.hazard_id) == hazard["id"]]
-    assert [(e.seq, e.type, e.to_status) for e in mine] == [(1, "report", "reported")]
+        mine = sorted((e for e in events if str(e.hazard_id) == hazard["id"]), key=lambda e: e.seq)
+    assert [(e.seq, e.type, e.to_status) for e in mine] == [
+        (1, "report", "reported"),
+        (2, "route", "assigned"),
+    ]
 
 
 def test_resending_the_same_report_returns_it_again_without_a_copy(client, demo, app):

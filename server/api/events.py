@@ -1,0 +1,115 @@
+"""Lifecycle steps on a hazard, its history, and work queues."""
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from schemas.events import (
+    EventSchema,
+    QueuePageSchema,
+    QueueQuerySchema,
+    StepResultSchema,
+    StepSchema,
+)
+from server.api.security import login_required
+from server.config import policy
+from server.extensions import db
+from server.models import Hazard, utcnow
+from server.services import hazards, queues, steps
+from server.services.lifecycle import Step
+from server.services.visibility import may_see_reporter
+
+blp = Blueprint("events", __name__, url_prefix="/api/v1", description="Lifecycle (闭环) and queues")
+
+
+def event_record(event, viewer):
+    """Return an event as plain values, hiding a reporter from those who may not know."""
+    hidden = event.type == "report" and not may_see_reporter(viewer, event.hazard)
+    return {
+        "id": event.id,
+        "seq": event.seq,
+        "type": event.type,
+        "at": event.at,
+        "actor": None if hidden or event.actor is None else event.actor.username,
+        "actor_role": None if hidden or event.actor is None else event.actor.role,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note,
+        "data": event.data,
+    }
+
+
+def _current(hazard_id):
+    hazard = db.session.get(Hazard, hazard_id)
+    return {"status": hazard.status, "version": hazard.version}
+
+
+@blp.route("/hazards/<uuid:hazard_id>/events")
+class HazardEvents(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    @login_required()
+    def get(self, hazard_id):
+        """Return a hazard's history, oldest first."""
+        _, events = steps.history(db.session, g.user, hazard_id)
+        return [event_record(e, g.user) for e in events]
+
+    @blp.response(201, StepResultSchema)
+    @blp.alt_response(
+        200, schema=StepResultSchema, description="Already taken: the same step resent"
+    )
+    @login_required()
+    @blp.arguments(StepSchema)
+    def post(self, body, hazard_id):
+        """Take a lifecycle step (签收, 退回, 整改, 复核, 销号 …); resending it is safe."""
+        request_id, base_version = body.pop("id"), body.pop("base_version")
+        body["photos"] = tuple(body["photos"])
+        request = steps.StepRequest(id=request_id, step=Step(**body), base_version=base_version)
+        rules = policy(current_app.config)
+        try:
+            event, created = steps.apply_step(db.session, g.user, hazard_id, request, policy=rules)
+            db.session.commit()
+        except (StaleDataError, IntegrityError):
+            # Another step on this hazard committed first: its version moved on.
+            db.session.rollback()
+            existing = db.session.get(steps.HazardEvent, request_id)
+            if existing is not None and existing.payload_hash == request.fingerprint(
+                hazard_id, g.user.id
+            ):
+                event, created = existing, False
+            else:
+                raise steps.StaleVersion(
+                    "someone else changed this hazard at the same moment; look again and retry",
+                    current=_current(hazard_id),
+                ) from None
+        hazard = hazards.get_hazard(db.session, g.user, hazard_id)
+        result = {
+            "event": event_record(event, g.user),
+            "hazard": hazards.hazard_record(hazard, g.user, policy=rules),
+        }
+        return result, 201 if created else 200
+
+
+@blp.route("/queue")
+class Queue(MethodView):
+    @blp.response(200, QueuePageSchema)
+    @login_required("dept_staff", "grid_worker", "office")
+    @blp.arguments(QueueQuerySchema, location="query", as_kwargs=True)
+    def get(self, limit, view=None, cursor=None):
+        """Return your work queue, most urgent first (department, grid worker, office)."""
+        rules = policy(current_app.config)
+        now = utcnow()
+        view, items, next_cursor, links = queues.queue(
+            db.session, g.user, view, limit=limit, cursor=cursor, now=now
+        )
+        records = []
+        for hazard in items:
+            record = hazards.hazard_record(hazard, g.user, now=now, policy=rules)
+            record["duplicates"] = [
+                {"hazard": link.hazard_id, "other": link.other_id, "reason": link.reason,
+                 "distance_m": link.distance_m}
+                for link in links.get(hazard.id, [])
+            ]  # fmt: skip
+            records.append(record)
+        return {"view": view, "items": records, "next": next_cursor}

@@ -1,0 +1,65 @@
+"""Routing rules and areas, edited by the office as data (SPEC §3)."""
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.routing import RuleChangeSchema, RuleCreateSchema, RuleSchema
+from server.api.security import login_required
+from server.extensions import db
+from server.services import areas, routing
+from server.services.errors import InvalidInput
+
+blp = Blueprint("routing", __name__, url_prefix="/api/v1", description="Routing rules (office)")
+
+
+@blp.route("/routing-rules")
+class Rules(MethodView):
+    @blp.response(200, RuleSchema(many=True))
+    @login_required("office")
+    def get(self):
+        """List the routing rules: category (× area) → department, by priority."""
+        return routing.list_rules(db.session)
+
+    @blp.response(201, RuleSchema)
+    @login_required("office")
+    @blp.arguments(RuleCreateSchema)
+    def post(self, body):
+        """Add a routing rule; an area-specific rule overrides a district-wide one."""
+        rule = routing.add_rule(db.session, **body)
+        db.session.commit()
+        return rule
+
+
+@blp.route("/routing-rules/<int:rule_id>")
+class RuleDetail(MethodView):
+    @blp.response(200, RuleSchema)
+    @login_required("office")
+    @blp.arguments(RuleChangeSchema)
+    def patch(self, body, rule_id):
+        """Change a routing rule."""
+        rule = routing.change_rule(db.session, rule_id, **body)
+        db.session.commit()
+        return rule
+
+    @blp.response(204)
+    @login_required("office")
+    def delete(self, rule_id):
+        """Remove a routing rule."""
+        routing.remove_rule(db.session, rule_id)
+        db.session.commit()
+
+
+@blp.route("/areas/import")
+class AreaImport(MethodView):
+    @blp.response(200, description="How many areas were created and updated")
+    @login_required("office")
+    def post(self):
+        """Import areas from a GeoJSON FeatureCollection (all or nothing)."""
+        request.max_content_length = 50 * 1024 * 1024  # a district's polygons are large
+        collection = request.get_json()
+        if not isinstance(collection, dict):
+            raise InvalidInput("send a GeoJSON FeatureCollection")
+        created, updated = areas.import_areas(db.session, collection)
+        db.session.commit()
+        return {"created": created, "updated": updated}

@@ -1,0 +1,248 @@
+"""Apply lifecycle steps to hazards: check, append the event, carry out the effects.
+
+Every change of a hazard's state is an appended HazardEvent whose `seq` is the
+hazard's new `version`, so the two always agree (SPEC §2).
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from server.models import Department, DuplicateLink, Hazard, HazardEvent, HazardPhoto, utcnow
+from server.services import routing, workdays
+from server.services.errors import AlreadyExists, InvalidInput, NotFound
+from server.services.lifecycle import OPEN, ActorFacts, HazardFacts, IllegalTransition, Step, decide
+from server.services.photos import assess_citations
+from server.services.policy import DEFAULT_POLICY
+from server.services.visibility import visible_to
+
+PHOTO_PHASE = {"rectify": "after", "verify": "verification"}
+
+
+class StaleVersion(IllegalTransition):
+    """The hazard changed since the caller last saw it."""
+
+    code = "stale_version"
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """A step as a client sends it: its own id, what it saw, and the step."""
+
+    id: uuid.UUID
+    step: Step
+    base_version: int | None = None
+
+    def fingerprint(self, hazard_id, actor_id):
+        """Return a SHA-256 of the request, to recognise a resend."""
+        content = asdict(self.step)
+        content.update(id=str(self.id), hazard=str(hazard_id), actor=actor_id,
+                       base_version=self.base_version)  # fmt: skip
+        text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def append_event(session, hazard, type_, actor, now, to_status, *, note=None, data=None,
+                 event_id=None, payload_hash=None):  # fmt: skip
+    """Append an event, moving the hazard to `to_status` and its version on by one."""
+    event = HazardEvent(
+        id=event_id or uuid.uuid4(),
+        hazard=hazard,
+        seq=hazard.version + 1,
+        type=type_,
+        actor=actor,
+        at=now,
+        from_status=hazard.status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+        payload_hash=payload_hash,
+    )
+    session.add(event)
+    hazard.status = to_status
+    hazard.version += 1
+    return event
+
+
+def _assign(hazard, department, now):
+    hazard.lead_department = department
+    deadline = workdays.deadline_after(now, hazard.category.deadline_days)
+    hazard.deadline, hazard.deadline_basis = deadline.at, deadline.basis
+    hazard.assigned_at = now
+    hazard.extension_requested_until = None
+    hazard.routing_note = None
+    return {"department": department.code, "deadline": deadline.at.isoformat(),
+            "deadline_basis": deadline.basis}  # fmt: skip
+
+
+def _unassign(hazard, reason):
+    hazard.lead_department = None
+    hazard.deadline = hazard.deadline_basis = hazard.extension_requested_until = None
+    hazard.routing_note = reason
+
+
+def route_on_receipt(session, hazard, now):
+    """Send a new hazard to its lead department, or leave it for office triage with why."""
+    hazard.territorial_department = routing.territorial_owner(session, hazard.street_id)
+    department, reason = routing.routing_for(session, hazard)
+    if department is None:
+        hazard.routing_note = reason
+        return None
+    data = _assign(hazard, department, now)
+    return append_event(session, hazard, "route", None, now, "assigned", data=data)
+
+
+def actor_facts(user):
+    """Return the ActorFacts of a user."""
+    return ActorFacts(id=user.id, role=user.role, department_id=user.department_id,
+                      grid_ids=frozenset(g.id for g in user.grids))  # fmt: skip
+
+
+def hazard_facts(hazard):
+    """Return the HazardFacts of a hazard."""
+    return HazardFacts(status=hazard.status, lead_department_id=hazard.lead_department_id,
+                       grid_id=hazard.grid_id,
+                       extension_pending=hazard.extension_requested_until is not None)  # fmt: skip
+
+
+def _department(session, code):
+    department = session.scalar(sa.select(Department).filter_by(code=code))
+    if department is None or department.kind == "office":
+        raise InvalidInput(f"unknown department {code!r}", errors={"department": ["unknown"]})
+    return department
+
+
+def _extension_until(hazard, until, now):
+    if not isinstance(until, date):
+        raise InvalidInput("until must be a date", errors={"until": ["not a date"]})
+    today = now.astimezone(workdays.SHANGHAI).date()
+    current = hazard.deadline.astimezone(workdays.SHANGHAI).date() if hazard.deadline else today
+    if until <= max(today, current):
+        raise InvalidInput(
+            "an extension must end after today and after the current deadline",
+            errors={"until": [f"must be after {max(today, current).isoformat()}"]},
+        )
+    return workdays.end_of_day(until)
+
+
+def _merge_into(session, hazard, into_id):
+    target = session.get(Hazard, into_id)
+    if target is None:
+        raise InvalidInput("no hazard to merge into", errors={"into": ["unknown hazard"]})
+    if target.id == hazard.id or target.status not in OPEN:
+        raise InvalidInput(
+            "merge into another open hazard", errors={"into": [f"that hazard is {target.status}"]}
+        )
+    # Every photo moves over; the duplicate keeps its reporter, who keeps credit.
+    have = {(link.sha256, link.phase) for link in target.photo_links}
+    for link in hazard.photo_links:
+        if (link.sha256, link.phase) not in have:
+            session.add(HazardPhoto(hazard=target, sha256=link.sha256, phase=link.phase,
+                                    position=len(have)))  # fmt: skip
+            have.add((link.sha256, link.phase))
+    hazard.duplicate_of_id = target.id
+    _dismiss_links(session, hazard.id, target.id, now=None)
+    return {"into": str(target.id)}
+
+
+def _dismiss_links(session, one, other, now):
+    for link in session.scalars(
+        sa.select(DuplicateLink).where(
+            sa.or_(
+                sa.and_(DuplicateLink.hazard_id == one, DuplicateLink.other_id == other),
+                sa.and_(DuplicateLink.hazard_id == other, DuplicateLink.other_id == one),
+            )
+        )
+    ):
+        link.dismissed_at = now or utcnow()
+
+
+def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_POLICY):
+    """Take a step on a hazard; return (event, created). A resend of the same step is not new."""
+    now = now or utcnow()
+    hazard = session.scalar(sa.select(Hazard).where(Hazard.id == hazard_id, visible_to(actor)))
+    if hazard is None:
+        raise NotFound("no such hazard")
+    fingerprint = request.fingerprint(hazard_id, actor.id)
+    existing = session.get(HazardEvent, request.id)
+    if existing is not None:
+        if existing.payload_hash == fingerprint:
+            return existing, False
+        raise AlreadyExists("a different step was already sent with this id",
+                            errors={"id": [str(request.id)]})  # fmt: skip
+    if request.base_version is not None and request.base_version != hazard.version:
+        raise StaleVersion(
+            f"the hazard changed since version {request.base_version}",
+            current={"status": hazard.status, "version": hazard.version},
+        )
+    step = request.step
+    try:
+        to_status = decide(hazard_facts(hazard), actor_facts(actor), step)
+    except IllegalTransition as error:
+        error.context["current"] = {"status": hazard.status, "version": hazard.version}
+        raise
+    data = {}
+    if step.type in ("assign", "reassign"):
+        data = _assign(hazard, _department(session, step.department), now)
+    elif step.type == "reroute":
+        department, reason = routing.routing_for(session, hazard)
+        if department is None:
+            _unassign(hazard, reason)
+            to_status, data = "reported", {"reason": reason}
+        else:
+            to_status, data = "assigned", _assign(hazard, department, now)
+    elif step.type == "return":
+        data = {"department": hazard.lead_department.code}
+        _unassign(hazard, f"退回 ({hazard.lead_department.name}): {step.note}")
+    elif step.type == "request_extension":
+        until = _extension_until(hazard, step.until, now)
+        hazard.extension_requested_until = until
+        data = {"until": until.isoformat()}
+    elif step.type == "grant_extension":
+        data = {"from": hazard.deadline.isoformat() if hazard.deadline else None,
+                "until": hazard.extension_requested_until.isoformat()}  # fmt: skip
+        hazard.deadline = hazard.extension_requested_until
+        hazard.extension_requested_until = None
+    elif step.type == "refuse_extension":
+        data = {"until": hazard.extension_requested_until.isoformat()}
+        hazard.extension_requested_until = None
+    elif step.type == "merge":
+        data = _merge_into(session, hazard, step.into)
+    elif step.type == "unlink":
+        _dismiss_links(session, hazard.id, step.other, now)
+        data = {"other": str(step.other)}
+    elif step.type == "verify":
+        data = {"result": step.result}
+    elif step.type == "close":
+        hazard.closed_at = now
+        hazard.extension_requested_until = None
+    elif step.type == "reopen":
+        hazard.closed_at = None
+        if hazard.lead_department is not None:
+            data = _assign(hazard, hazard.lead_department, now)
+    if step.photos:
+        data["photos"] = list(step.photos)
+    event = append_event(session, hazard, step.type, actor, now, to_status, note=step.note,
+                         data=data, event_id=request.id, payload_hash=fingerprint)  # fmt: skip
+    phase = PHOTO_PHASE.get(step.type)
+    if phase and step.photos:
+        session.add_all(
+            HazardPhoto(hazard=hazard, sha256=sha, phase=phase, event=event, position=n)
+            for n, sha in enumerate(dict.fromkeys(step.photos))
+        )
+    session.flush()
+    if phase and step.photos:
+        assess_citations(session, list(step.photos), policy.photos)
+    return event, True
+
+
+def history(session, viewer, hazard_id):
+    """Return the events of a hazard the viewer may see, oldest first."""
+    hazard = session.scalar(sa.select(Hazard).where(Hazard.id == hazard_id, visible_to(viewer)))
+    if hazard is None:
+        raise NotFound("no such hazard")
+    return hazard, hazard.events

@@ -1,0 +1,108 @@
+"""Chinese working days (工作日) for deadlines and escalation, in Asia/Shanghai.
+
+The `holidays` package's China calendar knows the statutory holidays and the
+official make-up working days (调休) for the years the State Council has
+published. Past the last such year, holidays are only guesses from rules, so
+the calendar counts weekends only there and says so.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+END_OF_DAY = time(23, 59, 59)
+
+
+@lru_cache(maxsize=1)
+def _china():
+    return holidays.China(years=range(2000, date.today().year + 4))
+
+
+@lru_cache(maxsize=1)
+def published_until():
+    """Return the last year whose official make-up working days the package knows."""
+    return max(day.year for day in _china().weekend_workdays)
+
+
+@lru_cache(maxsize=8192)
+def is_working_day(day):
+    """Say whether `day` is a working day in mainland China."""
+    if day.year > published_until():
+        return day.weekday() < 5
+    return _china().is_working_day(day)
+
+
+def add_working_days(day, count):
+    """Return the date `count` working days after `day` (not counting `day` itself)."""
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
+def working_days_after(start, end):
+    """Count the working days d with start < d <= end."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
+def nth_working_day_back(day, count):
+    """Return the `count`-th working day counting back from `day` (inclusive)."""
+    while True:
+        if is_working_day(day):
+            count -= 1
+            if count == 0:
+                return day
+        day -= timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A rectification deadline and the calendar it was counted with."""
+
+    at: datetime
+    basis: str  # 'china_working_days' or 'weekends_only'
+
+
+def deadline_after(moment, working_days):
+    """Return the Deadline: the end of the Nth working day after `moment`'s day (Shanghai)."""
+    start = moment.astimezone(SHANGHAI).date()
+    day = add_working_days(start, working_days)
+    basis = "china_working_days" if day.year <= published_until() else "weekends_only"
+    return Deadline(datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI), basis)
+
+
+def end_of_day(day):
+    """Return the last second of a Shanghai calendar day."""
+    return datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI)
+
+
+def working_days_overdue(deadline, now):
+    """Count whole working days since the deadline's day, once it has passed."""
+    if deadline is None or now <= deadline:
+        return 0
+    return working_days_after(deadline.astimezone(SHANGHAI).date(), now.astimezone(SHANGHAI).date())
+
+
+ESCALATION_DAYS = (1, 3, 7)  # 督办 levels 1, 2, 3: working days past the deadline
+
+
+def escalation_level(deadline, now, thresholds=ESCALATION_DAYS):
+    """Return the 督办 level (0 to len(thresholds)) of a hazard with this deadline."""
+    days = working_days_overdue(deadline, now)
+    return sum(days >= threshold for threshold in thresholds)
+
+
+def escalation_cutoff(now, level, thresholds=ESCALATION_DAYS):
+    """Return the instant before which a deadline must fall for at least `level`."""
+    today = now.astimezone(SHANGHAI).date()
+    first_counted = nth_working_day_back(today, thresholds[level - 1])
+    return datetime.combine(first_counted, time(0, 0), tzinfo=SHANGHAI)
