@@ -138,11 +138,15 @@ def main():
         make_heic(heic_path)
         storage = LocalStorage(work / "media")
         with Image.open(jpeg_path) as image:
-            print(f"12 MP JPEG: {image.size[0]}×{image.size[1]}, quality 90, "
-                  f"{jpeg_path.stat().st_size / 1e6:.1f} MB")  # fmt: skip
+            print(
+                f"12 MP JPEG: {image.size[0]}×{image.size[1]}, quality 90, "
+                f"{jpeg_path.stat().st_size / 1e6:.1f} MB"
+            )
         with Image.open(heic_path) as image:
-            print(f"phone HEIC: {image.size[0]}×{image.size[1]}, "
-                  f"{heic_path.stat().st_size / 1e6:.1f} MB")  # fmt: skip
+            print(
+                f"phone HEIC: {image.size[0]}×{image.size[1]}, "
+                f"{heic_path.stat().st_size / 1e6:.1f} MB"
+            )
 
         def run_jpeg():
             ingest(jpeg_path, storage, "image/jpeg")
@@ -152,8 +156,10 @@ def main():
 
         intake_s = timed(run_jpeg, args.runs)
         intake_cpu = cpu_per_call(run_jpeg, args.runs)
-        print(f"\nwhole intake, 12 MP JPEG:  {intake_s * 1000:7.1f} ms/photo  "
-              f"({intake_cpu * 1000:.0f} ms CPU)")  # fmt: skip
+        print(
+            f"\nwhole intake, 12 MP JPEG:  {intake_s * 1000:7.1f} ms/photo  "
+            f"({intake_cpu * 1000:.0f} ms CPU)"
+        )
 
         try:
             import pyvips
@@ -167,8 +173,10 @@ def main():
 
             vips_s = timed(run_vips, args.runs)
             vips_cpu = cpu_per_call(run_vips, args.runs)
-            print(f"pyvips thumbnail 1600 px:  {vips_s * 1000:7.1f} ms/photo  "
-                  f"({vips_cpu * 1000:.0f} ms CPU)")  # fmt: skip
+            print(
+                f"pyvips thumbnail 1600 px:  {vips_s * 1000:7.1f} ms/photo  "
+                f"({vips_cpu * 1000:.0f} ms CPU)"
+            )
             # Re-measure intake right after, so both saw the same machine state.
             intake_again = timed(run_jpeg, args.runs)
             intake_s = min(intake_s, intake_again)
@@ -179,16 +187,22 @@ def main():
             out = work / "vips-out.jpg"
 
             def run_cli():
-                subprocess.run(["vipsthumbnail", str(jpeg_path), "--size", "1600", "-o",
-                                f"{out}[Q=82]"], check=True)  # fmt: skip
+                subprocess.run(
+                    ["vipsthumbnail", str(jpeg_path), "--size", "1600", "-o", f"{out}[Q=82]"],
+                    check=True,
+                )
 
-            print(f"vipsthumbnail (CLI, incl. process start): "
-                  f"{timed(run_cli, 5) * 1000:.1f} ms/photo (reference)")  # fmt: skip
+            print(
+                f"vipsthumbnail (CLI, incl. process start): "
+                f"{timed(run_cli, 5) * 1000:.1f} ms/photo (reference)"
+            )
 
         heic_s = timed(run_heic, max(3, args.runs // 3))
         heic_cpu = cpu_per_call(run_heic, 3)
-        print(f"\nwhole intake, phone HEIC:  {heic_s * 1000:7.1f} ms/photo  "
-              f"({heic_cpu * 1000:.0f} ms CPU)")  # fmt: skip
+        print(
+            f"\nwhole intake, phone HEIC:  {heic_s * 1000:7.1f} ms/photo  "
+            f"({heic_cpu * 1000:.0f} ms CPU)"
+        )
         print(f"photos per second per core: JPEG {1 / intake_cpu:5.1f}   HEIC {1 / heic_cpu:5.1f}")
 
         print(f"\nmemory: a fresh process ingests {args.memory_photos} 12 MP JPEGs in turn")
@@ -197,16 +211,26 @@ def main():
         for n in range(args.memory_photos):
             make_12mp_jpeg(sources / f"{n}.jpg", seed=n)
         child = subprocess.run(
-            [sys.executable, __file__, "--memory-child", str(work),
-             "--memory-photos", str(args.memory_photos)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                __file__,
+                "--memory-child",
+                str(work),
+                "--memory-photos",
+                str(args.memory_photos),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         lines = child.stdout.strip().splitlines()
         print("\n".join(lines[:-1]))
         peak, baseline = (float(x) for x in lines[-1].split()[1:])
         verdict = "PASS" if peak < 120 else "FAIL"
-        print(f"peak RSS {peak:.0f} MB (before the first photo: {baseline:.0f} MB)  "
-              f"(target < 120 MB)  {verdict}")  # fmt: skip
+        print(
+            f"peak RSS {peak:.0f} MB (before the first photo: {baseline:.0f} MB)  "
+            f"(target < 120 MB)  {verdict}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

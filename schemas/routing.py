@@ -20,8 +20,11 @@ class RuleCreateSchema(StrictSchema):
 
     category = ma.fields.String(required=True)
     department = ma.fields.String(required=True)
-    area = ma.fields.String(load_default=None, allow_none=True,
-                            metadata={"description": "area code; none: district-wide"})  # fmt: skip
+    area = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "area code; none: district-wide"},
+    )
     priority = ma.fields.Integer(load_default=0)
 
 

@@ -108,8 +108,10 @@ def rules_list():
     """Print every routing rule."""
     for rule in routing.list_rules(db.session):
         area = rule.area.code if rule.area else "(district-wide)"
-        click.echo(f"{rule.id:>4}  {rule.category.code:<26} {area:<18} → {rule.department.code}"
-                   f"  priority {rule.priority}")  # fmt: skip
+        click.echo(
+            f"{rule.id:>4}  {rule.category.code:<26} {area:<18} → {rule.department.code}"
+            f"  priority {rule.priority}"
+        )
 
 
 @routing_rules.command("add")
@@ -121,8 +123,9 @@ def rules_list():
 def rules_add(category, department, area, priority):
     """Add a routing rule."""
     try:
-        rule = routing.add_rule(db.session, category=category, department=department, area=area,
-                                priority=priority)  # fmt: skip
+        rule = routing.add_rule(
+            db.session, category=category, department=department, area=area, priority=priority
+        )
     except DomainError as error:
         db.session.rollback()
         _fail(error)
@@ -172,6 +175,5 @@ def photos_reprocess():
 
 def init_app(app):
     """Register the commands on the app."""
-    for command in (init_db, load_demo, create_user, import_areas, photos_reprocess,
-                    routing_rules):  # fmt: skip
+    for command in (init_db, load_demo, create_user, import_areas, photos_reprocess, routing_rules):
         app.cli.add_command(command)

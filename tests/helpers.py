@@ -53,3 +53,16 @@ def assert_problem(response, status):
     assert body["title"] and body["detail"] and body["type"] and body["code"]
     assert "Traceback" not in response.get_data(as_text=True)
     return body
+
+
+def step(client, headers, hazard_id, type_, **fields):
+    """Send a lifecycle step with a fresh client id; return the response."""
+    body = {"id": str(uuid.uuid4()), "type": type_, **fields}
+    return client.post(f"/api/v1/hazards/{hazard_id}/events", json=body, headers=headers)
+
+
+def take(client, headers, hazard_id, type_, **fields):
+    """Take a step that must succeed; return the hazard after it."""
+    response = step(client, headers, hazard_id, type_, **fields)
+    assert response.status_code == 201, response.json
+    return response.json["hazard"]

@@ -28,8 +28,16 @@ def _dms(value):
     return (Fraction(degrees), Fraction(minutes), seconds)
 
 
-def exif_block(*, lat=None, lon=None, taken=None, offset="+08:00", make="Xiaomi",
-               model="Redmi Note 12", orientation=1):  # fmt: skip
+def exif_block(
+    *,
+    lat=None,
+    lon=None,
+    taken=None,
+    offset="+08:00",
+    make="Xiaomi",
+    model="Redmi Note 12",
+    orientation=1,
+):
     """Return a Pillow Exif with camera, time and GPS tags as given."""
     exif = Image.Exif()
     if make:

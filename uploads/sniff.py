@@ -1,7 +1,17 @@
 """Tell an image's type from its first bytes, whatever name or header it came with."""
 
-HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1",
-               b"msf1"}  # fmt: skip
+HEIF_BRANDS = {
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"hevm",
+    b"hevs",
+    b"mif1",
+    b"msf1",
+}
 # AVIF shares the HEIF container (and often lists mif1) but is not accepted.
 AVIF_BRANDS = {b"avif", b"avis"}
 
@@ -14,8 +24,12 @@ CLAIM_ALIASES = {
     "image/heic": {"image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"},
 }
 NO_CLAIM = {None, "", "application/octet-stream"}
-PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP",
-                  "image/heic": "HEIF"}  # fmt: skip
+PILLOW_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    "image/heic": "HEIF",
+}
 HEAD_BYTES = 64
 
 

@@ -83,7 +83,9 @@ class HazardEvents(MethodView):
                     "someone else changed this hazard at the same moment; look again and retry",
                     current=_current(hazard_id),
                 ) from None
-        hazard = hazards.get_hazard(db.session, g.user, hazard_id)
+        # Not re-checked for visibility: a return or reassignment takes the hazard out
+        # of the actor's scope, and they still get the answer to their own step.
+        hazard = db.session.get(Hazard, hazard_id)
         result = {
             "event": event_record(event, g.user),
             "hazard": hazards.hazard_record(hazard, g.user, policy=rules),
@@ -107,9 +109,13 @@ class Queue(MethodView):
         for hazard in items:
             record = hazards.hazard_record(hazard, g.user, now=now, policy=rules)
             record["duplicates"] = [
-                {"hazard": link.hazard_id, "other": link.other_id, "reason": link.reason,
-                 "distance_m": link.distance_m}
+                {
+                    "hazard": link.hazard_id,
+                    "other": link.other_id,
+                    "reason": link.reason,
+                    "distance_m": link.distance_m,
+                }
                 for link in links.get(hazard.id, [])
-            ]  # fmt: skip
+            ]
             records.append(record)
         return {"view": view, "items": records, "next": next_cursor}

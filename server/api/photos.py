@@ -80,7 +80,7 @@ class PhotoBytes(MethodView):
                     "application/octet-stream",
                 )
             },
-        }  # fmt: skip
+        }
     )
     @login_required()
     def put(self, sha256):
@@ -124,8 +124,14 @@ def _send(sha256, kind, media_type):
 
 @blp.route("/photos/<string:sha256>/<any(thumb, display):kind>")
 class PhotoDerivative(MethodView):
-    @blp.doc(responses={"200": {"description": "JPEG, upright, with no metadata",
-                                "content": {"image/jpeg": IMAGE_BODY}}})  # fmt: skip
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "JPEG, upright, with no metadata",
+                "content": {"image/jpeg": IMAGE_BODY},
+            }
+        }
+    )
     @login_required()
     def get(self, sha256, kind):
         """Fetch the thumbnail (320 px) or display image (1600 px) of a photo you may see."""
@@ -135,8 +141,14 @@ class PhotoDerivative(MethodView):
 
 @blp.route("/photos/<string:sha256>/original")
 class PhotoOriginal(MethodView):
-    @blp.doc(responses={"200": {"description": "the bytes as uploaded (office only)",
-                                "content": {"application/octet-stream": IMAGE_BODY}}})  # fmt: skip
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the bytes as uploaded (office only)",
+                "content": {"application/octet-stream": IMAGE_BODY},
+            }
+        }
+    )
     @login_required()
     def get(self, sha256):
         """Fetch the original bytes, EXIF and all, as evidence (office only)."""

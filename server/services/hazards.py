@@ -118,8 +118,9 @@ def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY)
     )
     session.add(hazard)
     hazard.status = None  # the report event below moves it to 'reported'
-    event = append_event(session, hazard, "report", reporter, now, "reported",
-                         data={"photos": list(report.photos)})  # fmt: skip
+    event = append_event(
+        session, hazard, "report", reporter, now, "reported", data={"photos": list(report.photos)}
+    )
     session.add_all(
         HazardPhoto(hazard=hazard, sha256=sha, phase="report", event=event, position=n)
         for n, sha in enumerate(dict.fromkeys(report.photos))
@@ -194,8 +195,9 @@ def list_hazards(session, viewer, filters, *, limit, cursor=None, now=None, poli
     """Return a Page of hazards the viewer may see, newest first."""
     query = load_options(sa.select(Hazard)).where(visible_to(viewer))
     query = filtered(query, filters, now=now or utcnow(), policy=policy)
-    items, next_cursor = paging.page(session, query, NEWEST_FIRST, limit=limit, cursor=cursor,
-                                     descending=True)  # fmt: skip
+    items, next_cursor = paging.page(
+        session, query, NEWEST_FIRST, limit=limit, cursor=cursor, descending=True
+    )
     return Page(items=items, next_cursor=next_cursor)
 
 

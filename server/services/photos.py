@@ -101,10 +101,17 @@ def reprocess(session, sha256, storage, max_pixels):
     storage.put(photo_key("thumb", sha256), decoded.thumb)
     apply_facts(
         photo,
-        Processed(sha256=sha256, size=photo.size, media_type=photo.media_type,
-                  width=decoded.width, height=decoded.height, exif=read_exif(decoded.exif),
-                  display=decoded.display, thumb=decoded.thumb),
-    )  # fmt: skip
+        Processed(
+            sha256=sha256,
+            size=photo.size,
+            media_type=photo.media_type,
+            width=decoded.width,
+            height=decoded.height,
+            exif=read_exif(decoded.exif),
+            display=decoded.display,
+            thumb=decoded.thumb,
+        ),
+    )
     session.flush()
 
 

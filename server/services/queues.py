@@ -33,11 +33,13 @@ def _selection(viewer, view, now):
     if view == "lead":
         # Overdue level rises as the deadline recedes, so nearest deadline first is
         # also highest escalation first.
-        return sa.and_(Hazard.lead_department_id == viewer.department_id,
-                       department_open()), URGENT_FIRST  # fmt: skip
+        return sa.and_(
+            Hazard.lead_department_id == viewer.department_id, department_open()
+        ), URGENT_FIRST
     if view == "territorial":
-        return sa.and_(Hazard.territorial_department_id == viewer.department_id,
-                       department_open()), URGENT_FIRST  # fmt: skip
+        return sa.and_(
+            Hazard.territorial_department_id == viewer.department_id, department_open()
+        ), URGENT_FIRST
     if view == "verify":
         in_scope = (
             sa.true()
@@ -63,8 +65,10 @@ def queue(session, viewer, view, *, limit, cursor=None, now):
         raise PermissionDenied("volunteers have no work queue; see your reports under /hazards")
     view = view or views[0]
     if view not in views:
-        raise InvalidInput(f"a {viewer.role} has the queues {', '.join(views)}",
-                           errors={"view": [f"one of {', '.join(views)}"]})  # fmt: skip
+        raise InvalidInput(
+            f"a {viewer.role} has the queues {', '.join(views)}",
+            errors={"view": [f"one of {', '.join(views)}"]},
+        )
     condition, keys = _selection(viewer, view, now)
     query = load_options(sa.select(Hazard)).where(condition)
     items, next_cursor = paging.page(session, query, keys, limit=limit, cursor=cursor)

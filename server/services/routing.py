@@ -92,8 +92,11 @@ def find_duplicates(session, hazard, photos, policy):
         for other_id in same_photo:
             links[other_id] = ("same_photo", links.get(other_id, (None, None))[1])
     for other_id, (reason, distance) in links.items():
-        session.add(DuplicateLink(hazard_id=hazard.id, other_id=other_id, reason=reason,
-                                  distance_m=distance))  # fmt: skip
+        session.add(
+            DuplicateLink(
+                hazard_id=hazard.id, other_id=other_id, reason=reason, distance_m=distance
+            )
+        )
     session.flush()
     return links
 

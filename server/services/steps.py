@@ -40,14 +40,26 @@ class StepRequest:
     def fingerprint(self, hazard_id, actor_id):
         """Return a SHA-256 of the request, to recognise a resend."""
         content = asdict(self.step)
-        content.update(id=str(self.id), hazard=str(hazard_id), actor=actor_id,
-                       base_version=self.base_version)  # fmt: skip
+        content.update(
+            id=str(self.id), hazard=str(hazard_id), actor=actor_id, base_version=self.base_version
+        )
         text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def append_event(session, hazard, type_, actor, now, to_status, *, note=None, data=None,
-                 event_id=None, payload_hash=None):  # fmt: skip
+def append_event(
+    session,
+    hazard,
+    type_,
+    actor,
+    now,
+    to_status,
+    *,
+    note=None,
+    data=None,
+    event_id=None,
+    payload_hash=None,
+):
     """Append an event, moving the hazard to `to_status` and its version on by one."""
     event = HazardEvent(
         id=event_id or uuid.uuid4(),
@@ -75,8 +87,11 @@ def _assign(hazard, department, now):
     hazard.assigned_at = now
     hazard.extension_requested_until = None
     hazard.routing_note = None
-    return {"department": department.code, "deadline": deadline.at.isoformat(),
-            "deadline_basis": deadline.basis}  # fmt: skip
+    return {
+        "department": department.code,
+        "deadline": deadline.at.isoformat(),
+        "deadline_basis": deadline.basis,
+    }
 
 
 def _unassign(hazard, reason):
@@ -98,15 +113,22 @@ def route_on_receipt(session, hazard, now):
 
 def actor_facts(user):
     """Return the ActorFacts of a user."""
-    return ActorFacts(id=user.id, role=user.role, department_id=user.department_id,
-                      grid_ids=frozenset(g.id for g in user.grids))  # fmt: skip
+    return ActorFacts(
+        id=user.id,
+        role=user.role,
+        department_id=user.department_id,
+        grid_ids=frozenset(g.id for g in user.grids),
+    )
 
 
 def hazard_facts(hazard):
     """Return the HazardFacts of a hazard."""
-    return HazardFacts(status=hazard.status, lead_department_id=hazard.lead_department_id,
-                       grid_id=hazard.grid_id,
-                       extension_pending=hazard.extension_requested_until is not None)  # fmt: skip
+    return HazardFacts(
+        status=hazard.status,
+        lead_department_id=hazard.lead_department_id,
+        grid_id=hazard.grid_id,
+        extension_pending=hazard.extension_requested_until is not None,
+    )
 
 
 def _department(session, code):
@@ -141,8 +163,9 @@ def _merge_into(session, hazard, into_id):
     have = {(link.sha256, link.phase) for link in target.photo_links}
     for link in hazard.photo_links:
         if (link.sha256, link.phase) not in have:
-            session.add(HazardPhoto(hazard=target, sha256=link.sha256, phase=link.phase,
-                                    position=len(have)))  # fmt: skip
+            session.add(
+                HazardPhoto(hazard=target, sha256=link.sha256, phase=link.phase, position=len(have))
+            )
             have.add((link.sha256, link.phase))
     hazard.duplicate_of_id = target.id
     _dismiss_links(session, hazard.id, target.id, now=None)
@@ -172,8 +195,9 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
     if existing is not None:
         if existing.payload_hash == fingerprint:
             return existing, False
-        raise AlreadyExists("a different step was already sent with this id",
-                            errors={"id": [str(request.id)]})  # fmt: skip
+        raise AlreadyExists(
+            "a different step was already sent with this id", errors={"id": [str(request.id)]}
+        )
     if request.base_version is not None and request.base_version != hazard.version:
         raise StaleVersion(
             f"the hazard changed since version {request.base_version}",
@@ -203,8 +227,10 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
         hazard.extension_requested_until = until
         data = {"until": until.isoformat()}
     elif step.type == "grant_extension":
-        data = {"from": hazard.deadline.isoformat() if hazard.deadline else None,
-                "until": hazard.extension_requested_until.isoformat()}  # fmt: skip
+        data = {
+            "from": hazard.deadline.isoformat() if hazard.deadline else None,
+            "until": hazard.extension_requested_until.isoformat(),
+        }
         hazard.deadline = hazard.extension_requested_until
         hazard.extension_requested_until = None
     elif step.type == "refuse_extension":
@@ -226,8 +252,18 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
             data = _assign(hazard, hazard.lead_department, now)
     if step.photos:
         data["photos"] = list(step.photos)
-    event = append_event(session, hazard, step.type, actor, now, to_status, note=step.note,
-                         data=data, event_id=request.id, payload_hash=fingerprint)  # fmt: skip
+    event = append_event(
+        session,
+        hazard,
+        step.type,
+        actor,
+        now,
+        to_status,
+        note=step.note,
+        data=data,
+        event_id=request.id,
+        payload_hash=fingerprint,
+    )
     phase = PHOTO_PHASE.get(step.type)
     if phase and step.photos:
         session.add_all(

@@ -83,9 +83,8 @@ def test_every_real_camera_photo_is_accepted_once(client, demo, app, name):
 
 @pytest.mark.parametrize(
     ("fmt", "content_type"),
-    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"),
-     ("HEIF", "image/heic")],
-)  # fmt: skip
+    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"), ("HEIF", "image/heic")],
+)
 def test_each_accepted_format_gets_jpeg_derivatives(client, demo, fmt, content_type):
     headers = login(client, "volunteer")
     data = encode(picture((2400, 1200)), fmt)
@@ -113,13 +112,17 @@ REFUSED = [
     pytest.param(b"", "image/jpeg", 415, id="empty"),
     pytest.param(jpeg(), "image/png", 415, id="jpeg-claimed-as-png"),
     pytest.param(jpeg(), "text/html", 415, id="jpeg-claimed-as-html"),
-    pytest.param((SHARED / "hdr_iphone_hdr_YES.jpg").read_bytes()[:500_000], "image/jpeg", 422,
-                 id="truncated-jpeg"),
+    pytest.param(
+        (SHARED / "hdr_iphone_hdr_YES.jpg").read_bytes()[:500_000],
+        "image/jpeg",
+        422,
+        id="truncated-jpeg",
+    ),
     pytest.param(b"\xff\xd8\xff\xe0" + os.urandom(3000), "image/jpeg", 422, id="jpeg-garbage"),
     pytest.param(png_claiming(30_000, 30_000), "image/png", 422, id="png-bomb"),
     pytest.param(png_claiming(12_000, 9_000), "image/png", 422, id="png-over-limit"),
     pytest.param(encode(picture(), "PNG")[:200], "image/png", 422, id="truncated-png"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("data", "content_type", "status"), REFUSED)
@@ -197,8 +200,13 @@ def test_derivatives_are_seen_by_those_who_see_a_hazard_citing_them(client, demo
     from server.services.accounts import create_user
 
     with client.application.app_context():
-        create_user(db.session, "stranger", role="volunteer", password="stranger-pass",
-                    password_method="pbkdf2:sha256:1000")  # fmt: skip
+        create_user(
+            db.session,
+            "stranger",
+            role="volunteer",
+            password="stranger-pass",
+            password_method="pbkdf2:sha256:1000",
+        )
         db.session.commit()
     volunteer = login(client, "volunteer")
     cited, uncited = jpeg(make="A"), jpeg(make="B")
@@ -216,8 +224,10 @@ def test_derivatives_are_seen_by_those_who_see_a_hazard_citing_them(client, demo
     for username, (want_cited, want_uncited) in expected.items():
         password = "stranger-pass" if username == "stranger" else "demo-pass-2026"
         headers = login(client, username, password=password)
-        got = [fetch(client, f"/api/v1/photos/{sha(d)}/thumb", headers).status_code
-               for d in (cited, uncited)]  # fmt: skip
+        got = [
+            fetch(client, f"/api/v1/photos/{sha(d)}/thumb", headers).status_code
+            for d in (cited, uncited)
+        ]
         assert got == [want_cited, want_uncited], username
 
 
@@ -254,8 +264,9 @@ def _flags(client, hazard_id):
 
 
 def _here_now_photo(body, **overrides):
-    args = dict(lat=body["lat"], lon=body["lon"], taken=when("2026-06-03T09:00:00"),
-                offset="+08:00")  # fmt: skip
+    args = dict(
+        lat=body["lat"], lon=body["lon"], taken=when("2026-06-03T09:00:00"), offset="+08:00"
+    )
     args.update(overrides)
     return jpeg(**args)
 
@@ -297,8 +308,14 @@ def test_a_real_photo_at_its_own_place_and_time_raises_no_flag(client, demo):
     data = (SHARED / "gps_DSCN0010.jpg").read_bytes()
     put(client, headers, data)
     # Taken 2008-10-22 16:28:39 with no offset in EXIF: read as Shanghai time.
-    hazard = file_report(client, headers, lat=43.4674, lon=11.8851, photos=[sha(data)],
-                         observed_at="2008-10-22T16:40:00+08:00")  # fmt: skip
+    hazard = file_report(
+        client,
+        headers,
+        lat=43.4674,
+        lon=11.8851,
+        photos=[sha(data)],
+        observed_at="2008-10-22T16:40:00+08:00",
+    )
     flags, distance = _flags(client, hazard["id"])[sha(data)]
     assert flags == [] and distance < 20
 
@@ -311,8 +328,9 @@ def test_the_same_photo_on_two_hazards_is_flagged_reused_on_both(client, demo):
     first = file_report(
         client, headers, photos=[sha(data)], observed_at="2026-06-03T09:15:00+08:00"
     )
-    second = file_report(client, headers, photos=[sha(data)],
-                         observed_at="2026-06-03T09:20:00+08:00")  # fmt: skip
+    second = file_report(
+        client, headers, photos=[sha(data)], observed_at="2026-06-03T09:20:00+08:00"
+    )
     assert _flags(client, first["id"])[sha(data)][0] == ["reused"]
     assert _flags(client, second["id"])[sha(data)][0] == ["reused"]
 
@@ -323,8 +341,9 @@ def test_only_the_office_sees_flags(client, demo):
     put(client, headers, data)
     hazard = file_report(client, headers, photos=[sha(data)])
     for username in ("volunteer", "gridworker", "fire"):
-        detail = client.get(f"/api/v1/hazards/{hazard['id']}",
-                            headers=login(client, username)).json["photo_details"]  # fmt: skip
+        detail = client.get(
+            f"/api/v1/hazards/{hazard['id']}", headers=login(client, username)
+        ).json["photo_details"]
         assert detail == [{"sha256": sha(data), "phase": "report", "missing": False}]
 
 
@@ -343,8 +362,9 @@ def test_photos_reprocess_rebuilds_lost_derivatives_and_flags(client, demo, app)
     data = jpeg(lat=39.95, lon=116.67)
     put(client, headers, data)
     hazard = file_report(client, headers, photos=[sha(data)])
-    display = os.path.join(app.config["MEDIA_ROOT"], "display", sha(data)[:2], sha(data)[2:4],
-                           f"{sha(data)}.jpg")  # fmt: skip
+    display = os.path.join(
+        app.config["MEDIA_ROOT"], "display", sha(data)[:2], sha(data)[2:4], f"{sha(data)}.jpg"
+    )
     with open(display, "rb") as handle:
         before = handle.read()
     os.remove(display)

@@ -80,7 +80,7 @@ def test_create_user_makes_an_account_that_can_sign_in(app, demo):
             "110112002001G01",
             "--grid",
             "110112002001G02",
-        ]  # fmt: skip
+        ]
     )
     assert result.exit_code == 0, result.output
     client = app.test_client()
@@ -96,16 +96,20 @@ def test_create_user_makes_an_account_that_can_sign_in(app, demo):
     ("args", "message"),
     [
         (["x1", "--role", "dept_staff", "--password", "long-enough"], "department"),
-        (["x2", "--role", "dept_staff", "--password", "long-enough", "--department", "nope"],
-         "unknown department"),
+        (
+            ["x2", "--role", "dept_staff", "--password", "long-enough", "--department", "nope"],
+            "unknown department",
+        ),
         (["x3", "--role", "grid_worker", "--password", "long-enough"], "grid"),
-        (["x4", "--role", "grid_worker", "--password", "long-enough", "--grid", "110112001"],
-         "unknown grid"),
+        (
+            ["x4", "--role", "grid_worker", "--password", "long-enough", "--grid", "110112001"],
+            "unknown grid",
+        ),
         (["x5", "--role", "volunteer", "--password", "short"], "8 characters"),
         (["x6", "--role", "emperor", "--password", "long-enough"], "emperor"),
         (["volunteer", "--role", "volunteer", "--password", "long-enough"], "already exists"),
     ],
-)  # fmt: skip
+)
 def test_create_user_refuses_bad_input_and_creates_nothing(app, demo, args, message):
     before = counts(app)["User"]
     result = app.test_cli_runner().invoke(args=["create-user", *args])
@@ -137,20 +141,29 @@ def _collection_with_bad_last_feature(change):
 @pytest.mark.parametrize(
     ("collection", "message"),
     [
-        (_collection_with_bad_last_feature(lambda f: f.update(geometry=BOWTIE)),
-         "Self-intersection"),
-        (_collection_with_bad_last_feature(lambda f: f["properties"].update(level="county")),
-         "level"),
-        (_collection_with_bad_last_feature(lambda f: f["properties"].update(parent="missing")),
-         "unknown parent"),
-        (_collection_with_bad_last_feature(lambda f: f.update(geometry={"type": "Point",
-                                                                        "coordinates": [1, 2]})),
-         "Polygon"),
+        (
+            _collection_with_bad_last_feature(lambda f: f.update(geometry=BOWTIE)),
+            "Self-intersection",
+        ),
+        (
+            _collection_with_bad_last_feature(lambda f: f["properties"].update(level="county")),
+            "level",
+        ),
+        (
+            _collection_with_bad_last_feature(lambda f: f["properties"].update(parent="missing")),
+            "unknown parent",
+        ),
+        (
+            _collection_with_bad_last_feature(
+                lambda f: f.update(geometry={"type": "Point", "coordinates": [1, 2]})
+            ),
+            "Polygon",
+        ),
         (_collection_with_bad_last_feature(lambda f: f["properties"].pop("code")), "code"),
         ({"type": "Feature"}, "FeatureCollection"),
         ({"type": "FeatureCollection", "features": []}, "no features"),
     ],
-)  # fmt: skip
+)
 def test_import_areas_refuses_a_bad_file_and_imports_nothing(app, tmp_path, collection, message):
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(collection), encoding="utf-8")

@@ -6,8 +6,13 @@ from geopy.distance import geodesic
 from server.services.coords import from_wgs84, to_wgs84
 
 # Points across China: Tongzhou, Shanghai Bund, Guangzhou, Urumqi, Harbin.
-POINTS = [(39.9093, 116.6570), (31.2400, 121.4900), (23.1291, 113.2644), (43.8256, 87.6168),
-          (45.8038, 126.5350)]  # fmt: skip
+POINTS = [
+    (39.9093, 116.6570),
+    (31.2400, 121.4900),
+    (23.1291, 113.2644),
+    (43.8256, 87.6168),
+    (45.8038, 126.5350),
+]
 
 
 @pytest.mark.parametrize("crs", ["gcj02", "bd09"])

@@ -62,8 +62,15 @@ def test_a_claimed_type_must_agree_with_the_bytes(claimed, sniffed, ok):
 
 
 def test_exif_gives_gps_time_with_offset_and_camera():
-    raw = exif_block(lat=39.9095, lon=-116.6571, taken=when("2026-06-03T08:10:00"),
-                     offset="+03:00", make="HUAWEI", model="Mate 60", orientation=6)  # fmt: skip
+    raw = exif_block(
+        lat=39.9095,
+        lon=-116.6571,
+        taken=when("2026-06-03T08:10:00"),
+        offset="+03:00",
+        make="HUAWEI",
+        model="Mate 60",
+        orientation=6,
+    )
     facts = read_exif(raw.tobytes())
     assert facts.status == "ok" and facts.camera
     assert facts.gps_lat == pytest.approx(39.9095, abs=1e-6)
@@ -104,32 +111,39 @@ def test_editor_exif_without_camera_data_counts_as_no_exif():
     ],
 )
 def test_real_camera_photos_give_their_gps(name, lat, lon):
-    decoded = decode(SHARED / name, "image/heic" if name.endswith("heif") else "image/jpeg",
-                     max_pixels=LIMIT)  # fmt: skip
+    decoded = decode(
+        SHARED / name, "image/heic" if name.endswith("heif") else "image/jpeg", max_pixels=LIMIT
+    )
     facts = read_exif(decoded.exif)
     assert (round(facts.gps_lat, 4), round(facts.gps_lon, 4)) == (lat, lon)
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_every_exif_orientation_comes_out_upright(orientation):
-    decoded = decode(SHARED / f"orientation_landscape_{orientation}.jpg", "image/jpeg",
-                     max_pixels=LIMIT)  # fmt: skip
+    decoded = decode(
+        SHARED / f"orientation_landscape_{orientation}.jpg", "image/jpeg", max_pixels=LIMIT
+    )
     reference = decode(SHARED / "orientation_landscape_1.jpg", "image/jpeg", max_pixels=LIMIT)
-    with Image.open(io.BytesIO(decoded.display)) as got, \
-         Image.open(io.BytesIO(reference.display)) as want:  # fmt: skip
+    with (
+        Image.open(io.BytesIO(decoded.display)) as got,
+        Image.open(io.BytesIO(reference.display)) as want,
+    ):
         assert got.size == want.size == (600, 450)
         small_got = got.convert("L").resize((60, 45))
         small_want = want.convert("L").resize((60, 45))
-        diff = sum(abs(a - b) for a, b in zip(small_got.tobytes(), small_want.tobytes(),
-                                                strict=True)) / (60 * 45)  # fmt: skip
+        diff = sum(
+            abs(a - b) for a, b in zip(small_got.tobytes(), small_want.tobytes(), strict=True)
+        ) / (60 * 45)
     assert diff < 12, f"orientation {orientation} is not upright (mean difference {diff:.1f})"
 
 
 def test_derivatives_are_bounded_and_keep_the_aspect_ratio():
     decoded = decode(SHARED / "mobile_HMD_Nokia_8.3_5G.jpg", "image/jpeg", max_pixels=LIMIT)
     assert (decoded.width, decoded.height) == (4608, 1976)
-    with Image.open(io.BytesIO(decoded.display)) as display, \
-         Image.open(io.BytesIO(decoded.thumb)) as thumb:  # fmt: skip
+    with (
+        Image.open(io.BytesIO(decoded.display)) as display,
+        Image.open(io.BytesIO(decoded.thumb)) as thumb,
+    ):
         assert max(display.size) == 1600 and max(thumb.size) == 320
         assert display.size[0] / display.size[1] == pytest.approx(4608 / 1976, rel=0.01)
 
@@ -144,9 +158,11 @@ def test_small_photos_are_not_enlarged():
 def test_derivatives_carry_no_metadata_at_all(fmt):
     exif = exif_block(lat=39.91, lon=116.67, taken=when("2026-06-03T08:10:00"))
     data = encode(picture(), fmt, exif=exif, icc_profile=b"fake-profile-serial-12345")
-    decoded = decode(io.BytesIO(data), {"JPEG": "image/jpeg", "PNG": "image/png",
-                                        "WEBP": "image/webp", "HEIF": "image/heic"}[fmt],
-                     max_pixels=LIMIT)  # fmt: skip
+    decoded = decode(
+        io.BytesIO(data),
+        {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}[fmt],
+        max_pixels=LIMIT,
+    )
     assert read_exif(decoded.exif).gps_lat == pytest.approx(39.91, abs=1e-6)
     for derivative in (decoded.display, decoded.thumb):
         assert exifread.process_file(io.BytesIO(derivative), details=True) == {}
@@ -181,8 +197,13 @@ HERE = dict(lat=39.9100, lon=116.6700)
 
 def facts(**overrides):
     """Return ExifFacts of a camera photo taken here, now."""
-    base = dict(status="ok", taken_at=NOW - timedelta(minutes=5), gps_lat=39.9100,
-                gps_lon=116.6700, camera=True)  # fmt: skip
+    base = dict(
+        status="ok",
+        taken_at=NOW - timedelta(minutes=5),
+        gps_lat=39.9100,
+        gps_lon=116.6700,
+        camera=True,
+    )
     base.update(overrides)
     return ExifFacts(**base)
 
@@ -212,8 +233,10 @@ def test_distance_is_geodesic_and_thresholds_are_settings():
     result = assess(facts(gps_lat=39.9200), observed_at=NOW, reused=False, **HERE)
     assert result.distance_m == pytest.approx(1110.9, abs=2)
     lenient = Rules(max_distance_m=2000)
-    assert assess(facts(gps_lat=39.92), observed_at=NOW, reused=False, rules=lenient,
-                  **HERE).flags == ()  # fmt: skip
+    assert (
+        assess(facts(gps_lat=39.92), observed_at=NOW, reused=False, rules=lenient, **HERE).flags
+        == ()
+    )
 
 
 def test_receive_checks_size_and_hash_and_leaves_no_scratch_file(tmp_path):
