@@ -85,12 +85,10 @@ class HazardEvents(MethodView):
                 ) from None
         # Not re-checked for visibility: a return or reassignment takes the hazard out
         # of the actor's scope, and they still get the answer to their own step.
-        hazard = db.session.get(Hazard, hazard_id)
-        result = {
-            "event": event_record(event, g.user),
-            "hazard": hazards.hazard_record(hazard, g.user, policy=rules),
-        }
-        return result, 201 if created else 200
+        record = hazards.get_record(
+            db.session, g.user, hazard_id, check_visible=False, policy=rules
+        )
+        return {"event": event_record(event, g.user), "hazard": record}, 201 if created else 200
 
 
 @blp.route("/queue")
@@ -100,22 +98,13 @@ class Queue(MethodView):
     @blp.arguments(QueueQuerySchema, location="query", as_kwargs=True)
     def get(self, limit, view=None, cursor=None):
         """Return your work queue, most urgent first (department, grid worker, office)."""
-        rules = policy(current_app.config)
-        now = utcnow()
-        view, items, next_cursor, links = queues.queue(
-            db.session, g.user, view, limit=limit, cursor=cursor, now=now
+        view, records, next_cursor = queues.queue(
+            db.session,
+            g.user,
+            view,
+            limit=limit,
+            cursor=cursor,
+            now=utcnow(),
+            policy=policy(current_app.config),
         )
-        records = []
-        for hazard in items:
-            record = hazards.hazard_record(hazard, g.user, now=now, policy=rules)
-            record["duplicates"] = [
-                {
-                    "hazard": link.hazard_id,
-                    "other": link.other_id,
-                    "reason": link.reason,
-                    "distance_m": link.distance_m,
-                }
-                for link in links.get(hazard.id, [])
-            ]
-            records.append(record)
         return {"view": view, "items": records, "next": next_cursor}

@@ -34,11 +34,15 @@ def _file(report):
         return hazards.report_hazard(db.session, g.user, report, policy=rules)
 
 
-def _record(hazard, crs="wgs84"):
-    """Return the hazard for the caller, its position in the datum asked for."""
-    record = hazards.hazard_record(hazard, g.user, policy=policy(current_app.config))
+def _in_datum(record, crs):
+    """Give a record's position in the datum asked for (gcj02 for Chinese map tiles)."""
     record["lat"], record["lon"] = from_wgs84(record["lat"], record["lon"], crs)
     return record
+
+
+def _record(hazard_id, crs="wgs84"):
+    record = hazards.get_record(db.session, g.user, hazard_id, policy=policy(current_app.config))
+    return _in_datum(record, crs)
 
 
 @blp.route("/hazards")
@@ -56,7 +60,7 @@ class Hazards(MethodView):
             cursor=cursor,
             policy=policy(current_app.config),
         )
-        return {"items": [_record(h, crs) for h in page.items], "next": page.next_cursor}
+        return {"items": [_in_datum(r, crs) for r in page.items], "next": page.next_cursor}
 
     @blp.response(201, HazardSchema)
     @blp.alt_response(200, schema=HazardSchema, description="Already filed: the same report resent")
@@ -73,7 +77,7 @@ class Hazards(MethodView):
         body["photos"] = tuple(body["photos"])
         hazard, created = _file(hazards.NewReport(**body))
         db.session.commit()
-        return _record(hazard), 201 if created else 200
+        return _record(hazard.id), 201 if created else 200
 
 
 @blp.route("/hazards/<uuid:hazard_id>")
@@ -83,4 +87,4 @@ class HazardDetail(MethodView):
     @blp.arguments(CrsQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, hazard_id, crs):
         """Return one hazard you may see."""
-        return _record(hazards.get_hazard(db.session, g.user, hazard_id), crs)
+        return _record(hazard_id, crs)

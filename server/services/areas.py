@@ -3,6 +3,7 @@
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from shapely.geometry import shape
@@ -35,6 +36,20 @@ class AreaIndex:
         for geom in self._geoms:
             shapely.prepare(geom)
         self._tree = shapely.STRtree(self._geoms)
+        self._id_array = np.array(self._ids, dtype=np.int64)
+        self._level_array = np.array(self._levels)
+
+    def locate_many(self, lats, lons):
+        """Return {level: array of area ids (0 where none)} for many points at once."""
+        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        point_index, area_index = self._tree.query(points, predicate="intersects")
+        found = {}
+        for level in AREA_LEVELS:
+            ids = np.zeros(len(points), dtype=np.int64)
+            mask = self._level_array[area_index] == level
+            ids[point_index[mask]] = self._id_array[area_index[mask]]
+            found[level] = ids
+        return found
 
     def locate(self, lat, lon):
         """Return the Location of the areas containing (lat, lon)."""

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased
 
-from server.models import Area, Category, Department, Hazard, HazardPhoto, utcnow
+from server.models import Area, Category, Department, Hazard, HazardPhoto, Photo, User, utcnow
 from server.services import paging, workdays
 from server.services.areas import locate
 from server.services.coords import to_wgs84
@@ -133,27 +133,91 @@ def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY)
     return hazard, True
 
 
-def load_options(query):
-    return query.options(
-        joinedload(Hazard.category),
-        joinedload(Hazard.lead_department),
-        joinedload(Hazard.territorial_department),
-        joinedload(Hazard.street),
-        joinedload(Hazard.community),
-        joinedload(Hazard.grid),
-        joinedload(Hazard.reporter),
-        selectinload(Hazard.photo_links).joinedload(HazardPhoto.photo),
+# Reads go through one select of exactly what a record shows: hazards joined to the
+# codes of their category, departments and areas (no ORM objects, no polygons).
+_lead, _territorial = aliased(Department), aliased(Department)
+_street, _community, _grid = aliased(Area), aliased(Area), aliased(Area)
+RECORDS = (
+    sa.select(
+        Hazard.id,
+        Hazard.reporter_id,
+        Hazard.description,
+        Hazard.lat,
+        Hazard.lon,
+        Hazard.accuracy_m,
+        Hazard.crs,
+        Hazard.address,
+        Hazard.observed_at,
+        Hazard.received_at,
+        Hazard.status,
+        Hazard.severity,
+        Hazard.version,
+        Hazard.deadline,
+        Hazard.deadline_basis,
+        Hazard.extension_requested_until,
+        Hazard.closed_at,
+        Hazard.duplicate_of_id,
+        Hazard.routing_note,
+        Category.code.label("category"),
+        Category.name_zh.label("category_name"),
+        _lead.code.label("lead_department"),
+        _territorial.code.label("territorial_department"),
+        _street.code.label("street"),
+        _community.code.label("community"),
+        _grid.code.label("grid"),
+        User.username.label("reporter_username"),
+        User.display_name.label("reporter_display_name"),
+        User.phone.label("reporter_phone"),
+        User.role.label("reporter_role"),
     )
+    .join(Category, Category.id == Hazard.category_id)
+    .join(User, User.id == Hazard.reporter_id)
+    .outerjoin(_lead, _lead.id == Hazard.lead_department_id)
+    .outerjoin(_territorial, _territorial.id == Hazard.territorial_department_id)
+    .outerjoin(_street, _street.id == Hazard.street_id)
+    .outerjoin(_community, _community.id == Hazard.community_id)
+    .outerjoin(_grid, _grid.id == Hazard.grid_id)
+)
 
 
-def get_hazard(session, viewer, hazard_id):
-    """Return one hazard the viewer may see; anything else is NotFound."""
-    hazard = session.scalar(
-        load_options(sa.select(Hazard)).where(Hazard.id == hazard_id, visible_to(viewer))
+# Built once: the photos cited by a page of hazards, arrived or not.
+CITATIONS = (
+    sa.select(
+        HazardPhoto.hazard_id,
+        HazardPhoto.sha256,
+        HazardPhoto.phase,
+        HazardPhoto.flags,
+        HazardPhoto.distance_m,
+        Photo.sha256.is_not(None).label("present"),
     )
-    if hazard is None:
+    .outerjoin(Photo, Photo.sha256 == HazardPhoto.sha256)
+    .where(HazardPhoto.hazard_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(HazardPhoto.hazard_id, HazardPhoto.position)
+)
+
+
+def records_for(session, rows, viewer, *, now=None, policy=DEFAULT_POLICY):
+    """Return the records of selected rows, with their photo citations (one more query)."""
+    now = now or utcnow()
+    cutoffs = workdays.escalation_cutoffs(now, policy.escalation_days)
+    links = {}
+    if rows:
+        ids = [row.id for row in rows]
+        cited = session.connection().execute(CITATIONS, {"ids": ids})
+        for link in cited:
+            links.setdefault(link.hazard_id, []).append(link)
+    return [hazard_record(row, links.get(row.id, []), viewer, now, cutoffs) for row in rows]
+
+
+def get_record(session, viewer, hazard_id, *, check_visible=True, policy=DEFAULT_POLICY):
+    """Return the record of one hazard the viewer may see; anything else is NotFound."""
+    query = RECORDS.where(Hazard.id == hazard_id)
+    if check_visible:
+        query = query.where(visible_to(viewer))
+    row = session.connection().execute(query).one_or_none()
+    if row is None:
         raise NotFound("no such hazard")
-    return hazard
+    return records_for(session, [row], viewer, policy=policy)[0]
 
 
 def _code_id(model, code):
@@ -192,70 +256,69 @@ NEWEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id",
 
 
 def list_hazards(session, viewer, filters, *, limit, cursor=None, now=None, policy=DEFAULT_POLICY):
-    """Return a Page of hazards the viewer may see, newest first."""
-    query = load_options(sa.select(Hazard)).where(visible_to(viewer))
-    query = filtered(query, filters, now=now or utcnow(), policy=policy)
-    items, next_cursor = paging.page(
+    """Return a Page of the records of hazards the viewer may see, newest first."""
+    now = now or utcnow()
+    query = filtered(RECORDS.where(visible_to(viewer)), filters, now=now, policy=policy)
+    rows, next_cursor = paging.page(
         session, query, NEWEST_FIRST, limit=limit, cursor=cursor, descending=True
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(
+        items=records_for(session, rows, viewer, now=now, policy=policy), next_cursor=next_cursor
+    )
 
 
 def _photo_detail(link, viewer):
-    detail = {"sha256": link.sha256, "phase": link.phase, "missing": link.photo is None}
+    detail = {"sha256": link.sha256, "phase": link.phase, "missing": not link.present}
     if viewer.role == "office":
         detail["flags"] = link.flags
         detail["distance_m"] = link.distance_m
     return detail
 
 
-def hazard_record(hazard, viewer, *, now=None, policy=DEFAULT_POLICY):
-    """Return a hazard as plain values, leaving out the reporter unless the viewer may know."""
-    now = now or utcnow()
-    is_open = hazard.status in OPEN
-    overdue = bool(is_open and hazard.deadline is not None and now > hazard.deadline)
+def hazard_record(row, links, viewer, now, cutoffs):
+    """Return a hazard as plain values, leaving out the reporter unless the viewer may know.
+
+    `cutoffs` are workdays.escalation_cutoffs(now): computed once for a whole page.
+    """
+    overdue = bool(row.status in OPEN and row.deadline is not None and now > row.deadline)
     reporter = None
-    if may_see_reporter(viewer, hazard):
+    if may_see_reporter(viewer, row):
         reporter = {
-            "username": hazard.reporter.username,
-            "display_name": hazard.reporter.display_name,
-            "phone": hazard.reporter.phone,
-            "role": hazard.reporter.role,
+            "username": row.reporter_username,
+            "display_name": row.reporter_display_name,
+            "phone": row.reporter_phone,
+            "role": row.reporter_role,
         }
     return {
-        "id": hazard.id,
-        "category": hazard.category.code,
-        "category_name": hazard.category.name_zh,
-        "description": hazard.description,
-        "lat": hazard.lat,
-        "lon": hazard.lon,
-        "accuracy_m": hazard.accuracy_m,
-        "crs": hazard.crs,
-        "address": hazard.address,
-        "observed_at": hazard.observed_at,
-        "received_at": hazard.received_at,
-        "status": hazard.status,
-        "severity": hazard.severity,
-        "version": hazard.version,
-        "deadline": hazard.deadline,
-        "deadline_basis": hazard.deadline_basis,
+        "id": row.id,
+        "category": row.category,
+        "category_name": row.category_name,
+        "description": row.description,
+        "lat": row.lat,
+        "lon": row.lon,
+        "accuracy_m": row.accuracy_m,
+        "crs": row.crs,
+        "address": row.address,
+        "observed_at": row.observed_at,
+        "received_at": row.received_at,
+        "status": row.status,
+        "severity": row.severity,
+        "version": row.version,
+        "deadline": row.deadline,
+        "deadline_basis": row.deadline_basis,
         "overdue": overdue,
-        "escalation": workdays.escalation_level(hazard.deadline, now, policy.escalation_days)
-        if overdue
-        else 0,
-        "extension_requested_until": hazard.extension_requested_until,
-        "closed_at": hazard.closed_at,
-        "duplicate_of": hazard.duplicate_of_id,
-        "lead_department": hazard.lead_department.code if hazard.lead_department else None,
-        "territorial_department": hazard.territorial_department.code
-        if hazard.territorial_department
-        else None,
-        "street": hazard.street.code if hazard.street else None,
-        "community": hazard.community.code if hazard.community else None,
-        "grid": hazard.grid.code if hazard.grid else None,
-        "routing_note": hazard.routing_note,
-        "photos": [link.sha256 for link in hazard.photo_links if link.phase == "report"],
-        "photo_details": [_photo_detail(link, viewer) for link in hazard.photo_links],
-        "mine": hazard.reporter_id == viewer.id,
+        "escalation": workdays.level_from_cutoffs(row.deadline, cutoffs) if overdue else 0,
+        "extension_requested_until": row.extension_requested_until,
+        "closed_at": row.closed_at,
+        "duplicate_of": row.duplicate_of_id,
+        "lead_department": row.lead_department,
+        "territorial_department": row.territorial_department,
+        "street": row.street,
+        "community": row.community,
+        "grid": row.grid,
+        "routing_note": row.routing_note,
+        "photos": [link.sha256 for link in links if link.phase == "report"],
+        "photo_details": [_photo_detail(link, viewer) for link in links],
+        "mine": row.reporter_id == viewer.id,
         "reporter": reporter,
     }

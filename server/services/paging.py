@@ -32,20 +32,43 @@ def decode_cursor(cursor, kinds):
 
 
 PARSERS = {datetime: datetime.fromisoformat, uuid.UUID: uuid.UUID}
+_composed = {}
 
 
-def page(session, query, keys, *, limit, cursor=None, descending=False):
-    """Return (rows, next_cursor) for `query` ordered by `keys` (columns with their types).
-
-    `keys` is a list of (column, attribute name, python type); the last must be unique.
-    """
+def _compose(query, keys, with_cursor, descending):
     columns = [column for column, _, _ in keys]
-    if cursor:
-        after = decode_cursor(cursor, [PARSERS[kind] for _, _, kind in keys])
+    if with_cursor:
+        after = sa.tuple_(
+            *(sa.bindparam(f"after_{n}", type_=c.type) for n, c in enumerate(columns))
+        )
         compare = sa.tuple_(*columns)
         query = query.where(compare < after if descending else compare > after)
     order = [c.desc() if descending else c.asc() for c in columns]
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)).unique())
+    # The page size is written into the SQL, not bound: PostgreSQL caches a generic
+    # plan for prepared statements, and with "LIMIT $n" that plan gives up the
+    # index walk (a queue page went from 0.5 to 20 ms).
+    size = sa.bindparam("page_size", type_=sa.Integer(), literal_execute=True)
+    return query.order_by(*order).limit(size)
+
+
+def page(session, query, keys, *, limit, cursor=None, descending=False, params=None, reuse=None):
+    """Return (rows, next_cursor) for a select ordered by `keys`.
+
+    `keys` is a list of (column, name in the row, python type); the last must be unique.
+    A caller whose `query` takes its values as bound `params` may name it `reuse`, so
+    the ordered statement is composed once and reused.
+    """
+    key = (reuse, cursor is not None, descending) if reuse else None
+    statement = _composed.get(key) if key else None
+    if statement is None:
+        statement = _compose(query, keys, cursor is not None, descending)
+        if key:
+            _composed[key] = statement
+    values = dict(params or {}, page_size=limit + 1)
+    if cursor:
+        after = decode_cursor(cursor, [PARSERS[kind] for _, _, kind in keys])
+        values.update({f"after_{n}": value for n, value in enumerate(after)})
+    rows = session.connection().execute(statement, values).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from server.models import DuplicateLink, Hazard, department_open
 from server.services import paging
 from server.services.errors import InvalidInput, PermissionDenied
-from server.services.hazards import load_options
+from server.services.hazards import RECORDS, records_for
 from server.services.lifecycle import OPEN
+from server.services.policy import DEFAULT_POLICY
 
 URGENT_FIRST = [(Hazard.deadline, "deadline", datetime), (Hazard.id, "id", uuid.UUID)]
 OLDEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id", uuid.UUID)]
@@ -27,24 +28,24 @@ def _pending_duplicate():
     )
 
 
-def _selection(viewer, view, now):
-    """Return (condition, sort keys) of a queue."""
+def _selection(view, role):
+    """Return (condition with bound :dept, :grids, :now; sort keys) of a queue."""
     open_ = Hazard.status.in_(OPEN)
     if view == "lead":
         # Overdue level rises as the deadline recedes, so nearest deadline first is
         # also highest escalation first.
         return sa.and_(
-            Hazard.lead_department_id == viewer.department_id, department_open()
+            Hazard.lead_department_id == sa.bindparam("dept"), department_open()
         ), URGENT_FIRST
     if view == "territorial":
         return sa.and_(
-            Hazard.territorial_department_id == viewer.department_id, department_open()
+            Hazard.territorial_department_id == sa.bindparam("dept"), department_open()
         ), URGENT_FIRST
     if view == "verify":
         in_scope = (
             sa.true()
-            if viewer.role == "office"
-            else Hazard.grid_id.in_([g.id for g in viewer.grids])
+            if role == "office"
+            else Hazard.grid_id.in_(sa.bindparam("grids", expanding=True))
         )
         return sa.and_(Hazard.status == "rectified", in_scope), URGENT_FIRST
     if view == "triage":
@@ -55,11 +56,25 @@ def _selection(viewer, view, now):
         return sa.and_(open_, _pending_duplicate()), OLDEST_FIRST
     if view == "major":
         return sa.and_(open_, Hazard.severity == "major"), OLDEST_FIRST
-    return sa.and_(open_, Hazard.deadline < now), URGENT_FIRST  # overdue
+    return sa.and_(
+        open_, Hazard.deadline < sa.bindparam("now", type_=Hazard.deadline.type)
+    ), URGENT_FIRST
 
 
-def queue(session, viewer, view, *, limit, cursor=None, now):
-    """Return (view, hazards, next cursor, duplicate links by hazard) for the viewer's role."""
+_statements = {}
+
+
+def _statement(view, role):
+    """Return the queue's select and keys, composed once per (view, role)."""
+    if (view, role) not in _statements:
+        condition, keys = _selection(view, role)
+        _statements[(view, role)] = (RECORDS.where(condition), keys)
+    return _statements[(view, role)]
+
+
+def queue(session, viewer, view, *, limit, cursor=None, now, policy=DEFAULT_POLICY):
+    """Return (view, records, next cursor) of the viewer's queue; office records carry
+    their open duplicate links."""
     views = VIEWS.get(viewer.role)
     if not views:
         raise PermissionDenied("volunteers have no work queue; see your reports under /hazards")
@@ -69,12 +84,17 @@ def queue(session, viewer, view, *, limit, cursor=None, now):
             f"a {viewer.role} has the queues {', '.join(views)}",
             errors={"view": [f"one of {', '.join(views)}"]},
         )
-    condition, keys = _selection(viewer, view, now)
-    query = load_options(sa.select(Hazard)).where(condition)
-    items, next_cursor = paging.page(session, query, keys, limit=limit, cursor=cursor)
+    query, keys = _statement(view, viewer.role)
+    params = {"dept": viewer.department_id, "now": now}
+    if view == "verify" and viewer.role != "office":
+        params["grids"] = [grid.id for grid in viewer.grids]
+    rows, next_cursor = paging.page(
+        session, query, keys, limit=limit, cursor=cursor, params=params, reuse=(view, viewer.role)
+    )
+    records = records_for(session, rows, viewer, now=now, policy=policy)
     links = {}
-    if viewer.role == "office" and items:
-        ids = [h.id for h in items]
+    if viewer.role == "office" and rows:
+        ids = [row.id for row in rows]
         for link in session.scalars(
             sa.select(DuplicateLink).where(
                 sa.or_(DuplicateLink.hazard_id.in_(ids), DuplicateLink.other_id.in_(ids)),
@@ -82,5 +102,14 @@ def queue(session, viewer, view, *, limit, cursor=None, now):
             )
         ):
             for side in (link.hazard_id, link.other_id):
-                links.setdefault(side, []).append(link)
-    return view, items, next_cursor, links
+                links.setdefault(side, []).append(
+                    {
+                        "hazard": link.hazard_id,
+                        "other": link.other_id,
+                        "reason": link.reason,
+                        "distance_m": link.distance_m,
+                    }
+                )
+    for record in records:
+        record["duplicates"] = links.get(record["id"], [])
+    return view, records, next_cursor

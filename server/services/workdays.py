@@ -45,10 +45,10 @@ def add_working_days(day, count):
     return day
 
 
-def working_days_after(start, end):
-    """Count the working days d with start < d <= end."""
+def working_days_after(start, end, cap=None):
+    """Count the working days d with start < d <= end, stopping once `cap` is reached."""
     count, day = 0, start
-    while day < end:
+    while day < end and (cap is None or count < cap):
         day += timedelta(days=1)
         count += is_working_day(day)
     return count
@@ -85,11 +85,13 @@ def end_of_day(day):
     return datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI)
 
 
-def working_days_overdue(deadline, now):
-    """Count whole working days since the deadline's day, once it has passed."""
+def working_days_overdue(deadline, now, cap=None):
+    """Count whole working days since the deadline's day (up to `cap`), once it has passed."""
     if deadline is None or now <= deadline:
         return 0
-    return working_days_after(deadline.astimezone(SHANGHAI).date(), now.astimezone(SHANGHAI).date())
+    return working_days_after(
+        deadline.astimezone(SHANGHAI).date(), now.astimezone(SHANGHAI).date(), cap
+    )
 
 
 ESCALATION_DAYS = (1, 3, 7)  # 督办 levels 1, 2, 3: working days past the deadline
@@ -97,8 +99,19 @@ ESCALATION_DAYS = (1, 3, 7)  # 督办 levels 1, 2, 3: working days past the dead
 
 def escalation_level(deadline, now, thresholds=ESCALATION_DAYS):
     """Return the 督办 level (0 to len(thresholds)) of a hazard with this deadline."""
-    days = working_days_overdue(deadline, now)
+    # Past the highest threshold the exact count does not matter: stop counting there.
+    days = working_days_overdue(deadline, now, cap=max(thresholds))
     return sum(days >= threshold for threshold in thresholds)
+
+
+def escalation_cutoffs(now, thresholds=ESCALATION_DAYS):
+    """Return the cutoff of every level: a deadline before the k-th means level ≥ k."""
+    return [escalation_cutoff(now, level, thresholds) for level in range(1, len(thresholds) + 1)]
+
+
+def level_from_cutoffs(deadline, cutoffs):
+    """Return the 督办 level of a deadline, given escalation_cutoffs for now."""
+    return 0 if deadline is None else sum(deadline < cutoff for cutoff in cutoffs)
 
 
 def escalation_cutoff(now, level, thresholds=ESCALATION_DAYS):

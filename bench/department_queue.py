@@ -1,0 +1,272 @@
+"""Benchmark the department queue's first page at 10,000 and 1,000,000 hazards.
+
+    .venv/bin/python bench/department_queue.py [--small N] [--large N] [--backends B,B]
+
+For each database: migrate a fresh one, load the demo district, bulk-insert a
+realistic history (nine in ten hazards closed), and time the first page of 20 of
+区消防救援支队's queue through the service (its queries and the records the API
+returns) beside the equivalent hand-written SQL (the same page and its photo
+citations, as plain rows), first at the small size and then
+after growing the table to the large one. Targets: large ≤ 2× small, service ≤ 3×
+hand-written SQL. PostgreSQL: TEST_POSTGRES_URL or postgres@127.0.0.1:5432/test
+(schema bench_queue, dropped and made anew).
+"""
+
+import argparse
+import hashlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from server import create_app  # noqa: E402
+from server.extensions import db  # noqa: E402
+from server.models import Area, Category, Department, User  # noqa: E402
+from server.services import queues  # noqa: E402
+from server.services.demo import load_demo  # noqa: E402
+
+PG = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test").replace(
+    "postgresql://", "postgresql+psycopg://", 1
+)
+OPEN = ("assigned", "accepted", "rectifying", "rectified", "verified")
+COLUMNS = (
+    "id",
+    "reporter_id",
+    "category_id",
+    "description",
+    "lat",
+    "lon",
+    "crs",
+    "observed_at",
+    "received_at",
+    "status",
+    "severity",
+    "version",
+    "deadline",
+    "deadline_basis",
+    "lead_department_id",
+    "territorial_department_id",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "payload_hash",
+)
+
+HAND_WRITTEN = """
+SELECT h.*, c.code, c.name_zh, d.code, t.code, s.code, m.code, g.code
+FROM hazards h
+JOIN categories c ON c.id = h.category_id
+LEFT JOIN departments d ON d.id = h.lead_department_id
+LEFT JOIN departments t ON t.id = h.territorial_department_id
+LEFT JOIN areas s ON s.id = h.street_id
+LEFT JOIN areas m ON m.id = h.community_id
+LEFT JOIN areas g ON g.id = h.grid_id
+WHERE h.lead_department_id = :dept
+  AND h.status IN ('assigned', 'accepted', 'rectifying', 'rectified', 'verified')
+ORDER BY h.deadline, h.id
+LIMIT 21
+"""
+# The page's photo citations: the service fetches these too, for every record.
+HAND_WRITTEN_PHOTOS = """
+SELECT p.hazard_id, p.sha256, p.phase, p.flags, p.distance_m, f.sha256 IS NOT NULL
+FROM hazard_photos p LEFT JOIN photos f ON f.sha256 = p.sha256
+WHERE p.hazard_id IN ({ids})
+ORDER BY p.hazard_id, p.position
+"""
+
+
+def rows(count, seed, refs):
+    """Yield `count` hazard rows of a plausible district history."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    for _ in range(count):
+        category = rng.choice(refs["categories"])
+        grid = rng.choice(refs["grids"])
+        received = now - timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60))
+        status = "closed" if rng.random() < 0.9 else rng.choice(OPEN)
+        deadline = received + timedelta(days=rng.choice((1, 3, 7, 30)))
+        yield (
+            uuid.UUID(int=rng.getrandbits(128)),
+            refs["reporter"],
+            category[0],
+            "压测隐患",
+            39.9 + rng.random() * 0.04,
+            116.6 + rng.random() * 0.1,
+            "wgs84",
+            received,
+            received,
+            status,
+            "general",
+            3,
+            deadline,
+            "china_working_days",
+            category[1],
+            grid[3],
+            grid[1],
+            grid[2],
+            grid[0],
+            hashlib.sha256(b"x").hexdigest(),
+        )
+
+
+def references(session):
+    """Return the ids bulk rows point at."""
+    areas = {a.id: a for a in session.scalars(sa.select(Area))}
+    streets = {
+        d.area_id: d.id
+        for d in session.scalars(sa.select(Department).filter_by(kind="territorial"))
+    }
+    grids = []
+    for area in areas.values():
+        if area.level == "grid":
+            community = areas[area.parent_id]
+            grids.append((area.id, community.parent_id, community.id, streets[community.parent_id]))
+    return {
+        "categories": [(c.id, c.department_id) for c in session.scalars(sa.select(Category))],
+        "grids": grids,
+        "reporter": session.scalar(sa.select(User.id).filter_by(username="volunteer")),
+    }
+
+
+def bulk_insert(engine, count, seed, refs):
+    """Insert `count` hazards as fast as the database takes them (COPY or executemany)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            with cursor.copy(f"COPY hazards ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in rows(count, seed, refs):
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in COLUMNS)
+            sql = f"INSERT INTO hazards ({', '.join(COLUMNS)}) VALUES ({marks})"
+            batch = []
+            for row in rows(count, seed, refs):
+                row = list(row)
+                row[0] = row[0].hex
+                for i in (7, 8, 12):
+                    row[i] = row[i].replace(tzinfo=None).isoformat(sep=" ")
+                batch.append(row)
+                if len(batch) == 50_000:
+                    cursor.executemany(sql, batch)
+                    batch = []
+            cursor.executemany(sql, batch)
+        raw.commit()
+        cursor.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def median_ms(function, runs=40):
+    function()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def measure(app):
+    """Return (service ms, hand-written ms) for the fire department's first page."""
+    with app.app_context():
+        staff = db.session.scalar(sa.select(User).filter_by(username="fire"))
+        dept = staff.department_id
+
+        def service():
+            _, records, _ = queues.queue(db.session, staff, "lead", limit=20, now=datetime.now(UTC))
+            return records
+
+        def hand_written():
+            connection = db.session.connection()
+            rows = connection.execute(sa.text(HAND_WRITTEN), {"dept": dept}).all()
+            ids = ", ".join(f":i{n}" for n in range(len(rows)))
+            photos = connection.execute(
+                sa.text(HAND_WRITTEN_PHOTOS.format(ids=ids)),
+                {f"i{n}": row.id for n, row in enumerate(rows)},
+            ).all()
+            return rows, photos
+
+        return median_ms(service), median_ms(hand_written), len(service())
+
+
+def plan(app):
+    with app.app_context():
+        engine = db.engine
+        dept = db.session.scalar(sa.select(User.department_id).filter_by(username="fire"))
+        prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        lines = db.session.execute(sa.text(prefix + HAND_WRITTEN), {"dept": dept}).all()
+        return [str(line[-1]) for line in lines][:4]
+
+
+def run(backend, small, large):
+    if backend == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-queue-')}/bench.sqlite3"
+    else:
+        engine = sa.create_engine(PG)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS bench_queue CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA bench_queue"))
+        engine.dispose()
+        url = f"{PG}?options=-csearch_path%3Dbench_queue"
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "MEDIA_ROOT": tempfile.mkdtemp(),
+        }
+    )
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        load_demo(db.session, password_method="pbkdf2:sha256:1000")
+        db.session.commit()
+        refs = references(db.session)
+        engine = db.engine
+    print(f"\n{backend}")
+    results = {}
+    for seed, (size, add) in enumerate(((small, small), (large, large - small))):
+        start = time.perf_counter()
+        bulk_insert(engine, add, seed, refs)
+        print(f"  loaded {add:,} hazards in {time.perf_counter() - start:.1f} s (total {size:,})")
+        service_ms, sql_ms, n = measure(app)
+        results[size] = (service_ms, sql_ms)
+        print(
+            f"  {size:>9,} hazards: service {service_ms:6.2f} ms, hand-written SQL "
+            f"{sql_ms:6.2f} ms, ratio {service_ms / sql_ms:4.2f}× ({n} rows)"
+        )
+    print("  plan: " + " | ".join(plan(app)))
+    growth = results[large][0] / results[small][0]
+    ratio = results[large][0] / results[large][1]
+    print(
+        f"  {large:,} vs {small:,}: {growth:.2f}× (target ≤ 2×) "
+        f"{'PASS' if growth <= 2 else 'FAIL'};  service vs SQL at {large:,}: {ratio:.2f}× "
+        f"(target ≤ 3×) {'PASS' if ratio <= 3 else 'FAIL'}"
+    )
+    with app.app_context():
+        db.engine.dispose()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        run(backend, args.small, args.large)
+
+
+if __name__ == "__main__":
+    main()
