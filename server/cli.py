@@ -10,8 +10,8 @@ from flask_migrate import upgrade
 
 from server.config import photo_rules
 from server.extensions import db
-from server.models import ROLES, Photo
-from server.services import accounts, areas, demo, photos, routing
+from server.models import ROLES, Photo, utcnow
+from server.services import accounts, areas, demo, exports, photos, routing, stats
 from server.services.errors import DomainError
 from uploads.errors import IntakeError
 
@@ -147,6 +147,28 @@ def rules_remove(rule_id):
     click.echo(f"removed rule {rule_id}")
 
 
+@click.command("export-weekly")
+@click.option("--week", required=True, help="ISO week, e.g. 2026-W23")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_weekly(week, out):
+    """Write the weekly progress table (活动进展情况统计表) as XLSX (or CSV by the name)."""
+    try:
+        the_period = stats.iso_week(week)
+    except DomainError as error:
+        _fail(error)
+    title, rows, total, departments = stats.weekly_report(
+        db.session, the_period, now=utcnow(), district_name=stats.district_name(db.session)
+    )
+    if out.lower().endswith(".csv"):
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(exports.to_csv(title, rows, total))
+    else:
+        with open(out, "wb") as handle:
+            handle.write(exports.to_xlsx(title, rows, total, departments))
+    click.echo(f"wrote {out}: {len(rows)} streets, {len(departments)} department sheets")
+
+
 @click.command("photos-reprocess")
 @with_appcontext
 def photos_reprocess():
@@ -175,5 +197,13 @@ def photos_reprocess():
 
 def init_app(app):
     """Register the commands on the app."""
-    for command in (init_db, load_demo, create_user, import_areas, photos_reprocess, routing_rules):
+    for command in (
+        init_db,
+        load_demo,
+        create_user,
+        import_areas,
+        photos_reprocess,
+        routing_rules,
+        export_weekly,
+    ):
         app.cli.add_command(command)

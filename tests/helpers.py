@@ -66,3 +66,20 @@ def take(client, headers, hazard_id, type_, **fields):
     response = step(client, headers, hazard_id, type_, **fields)
     assert response.status_code == 201, response.json
     return response.json["hazard"]
+
+
+def add_user(app, username, role, password, **details):
+    """Create another account (department, grids, phone as keyword arguments)."""
+    from server.extensions import db
+    from server.services.accounts import create_user
+
+    with app.app_context():
+        create_user(
+            db.session,
+            username,
+            role=role,
+            password=password,
+            password_method="pbkdf2:sha256:1000",
+            **details,
+        )
+        db.session.commit()

@@ -3,9 +3,17 @@
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from server.api import auth, events, hazards, photos, reference, routing
+from server.api import auth, events, hazards, photos, reference, routing, stats
 
-BLUEPRINTS = [auth.blp, hazards.blp, events.blp, photos.blp, reference.blp, routing.blp]
+BLUEPRINTS = [
+    auth.blp,
+    hazards.blp,
+    events.blp,
+    photos.blp,
+    reference.blp,
+    routing.blp,
+    stats.blp,
+]
 
 # Endpoints whose bodies are not JSON: raw photo bytes.
 RAW_BODY_ENDPOINTS = {"photos.PhotoBytes"}

@@ -34,6 +34,18 @@ def _file(report):
         return hazards.report_hazard(db.session, g.user, report, policy=rules)
 
 
+def _page(limit, cursor, filters):
+    """Return one page of the records of hazards the caller may see."""
+    return hazards.list_hazards(
+        db.session,
+        g.user,
+        hazards.HazardFilter(**filters),
+        limit=min(limit, current_app.config["PAGE_SIZE_MAX"]),
+        cursor=cursor,
+        policy=policy(current_app.config),
+    )
+
+
 def _in_datum(record, crs):
     """Give a record's position in the datum asked for (gcj02 for Chinese map tiles)."""
     record["lat"], record["lon"] = from_wgs84(record["lat"], record["lon"], crs)
@@ -52,14 +64,7 @@ class Hazards(MethodView):
     @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, limit, cursor=None, crs="wgs84", **filters):
         """List the hazards you may see, newest first, one page at a time."""
-        page = hazards.list_hazards(
-            db.session,
-            g.user,
-            hazards.HazardFilter(**filters),
-            limit=min(limit, current_app.config["PAGE_SIZE_MAX"]),
-            cursor=cursor,
-            policy=policy(current_app.config),
-        )
+        page = _page(limit, cursor, filters)
         return {"items": [_in_datum(r, crs) for r in page.items], "next": page.next_cursor}
 
     @blp.response(201, HazardSchema)
@@ -88,3 +93,54 @@ class HazardDetail(MethodView):
     def get(self, hazard_id, crs):
         """Return one hazard you may see."""
         return _record(hazard_id, crs)
+
+
+MAP_FIELDS = (
+    "category",
+    "category_name",
+    "status",
+    "severity",
+    "deadline",
+    "overdue",
+    "escalation",
+    "lead_department",
+    "territorial_department",
+    "street",
+    "community",
+    "grid",
+    "received_at",
+)
+
+
+@blp.route("/hazards.geojson")
+class HazardMap(MethodView):
+    @blp.response(200, description="GeoJSON FeatureCollection; `next` continues it")
+    @login_required()
+    @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
+    def get(self, limit, cursor=None, crs="wgs84", **filters):
+        """Hazards you may see, as GeoJSON points for maps (same filters as the list)."""
+        page = _page(limit, cursor, filters)
+        features = []
+        for record in page.items:
+            lat, lon = from_wgs84(record["lat"], record["lon"], crs)
+            properties = {name: record[name] for name in MAP_FIELDS}
+            properties["id"] = str(record["id"])
+            for name in ("deadline", "received_at"):
+                properties[name] = properties[name].isoformat() if properties[name] else None
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": str(record["id"]),
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": properties,
+                }
+            )
+        body = {
+            "type": "FeatureCollection",
+            "crs_name": crs,
+            "features": features,
+            "next": page.next_cursor,
+        }
+        response = current_app.json.response(body)
+        response.mimetype = "application/geo+json"
+        return response

@@ -99,6 +99,13 @@ class Hazard(Base):
     extension_requested_until: Mapped[object | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[object | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # Written when the hazard is closed, for statistics: SQL cannot count working
+    # hours without a calendar, so the close step stores what it took.
+    close_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    close_working_hours: Mapped[float | None] = mapped_column(sa.Float)
+    # Times it came back (failed verification, reopened) and was returned (退回).
+    reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    return_count: Mapped[int] = mapped_column(default=0, server_default="0")
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("hazards.id"))
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))

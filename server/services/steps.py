@@ -220,6 +220,7 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
         else:
             to_status, data = "assigned", _assign(hazard, department, now)
     elif step.type == "return":
+        hazard.return_count += 1
         data = {"department": hazard.lead_department.code}
         _unassign(hazard, f"退回 ({hazard.lead_department.name}): {step.note}")
     elif step.type == "request_extension":
@@ -243,11 +244,16 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
         data = {"other": str(step.other)}
     elif step.type == "verify":
         data = {"result": step.result}
+        if step.result == "fail":
+            hazard.reopen_count += 1  # 复查不合格: it came back
     elif step.type == "close":
         hazard.closed_at = now
+        hazard.close_seconds = (now - hazard.received_at).total_seconds()
+        hazard.close_working_hours = workdays.working_hours_between(hazard.received_at, now)
         hazard.extension_requested_until = None
     elif step.type == "reopen":
-        hazard.closed_at = None
+        hazard.reopen_count += 1
+        hazard.closed_at = hazard.close_seconds = hazard.close_working_hours = None
         if hazard.lead_department is not None:
             data = _assign(hazard, hazard.lead_department, now)
     if step.photos:

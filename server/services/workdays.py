@@ -85,6 +85,22 @@ def end_of_day(day):
     return datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI)
 
 
+def working_hours_between(start, end):
+    """Return the hours between two instants that fall on working days (Shanghai)."""
+    if end <= start:
+        return 0.0
+    start, end = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI)
+    total, day = 0.0, start.date()
+    while day <= end.date():
+        if is_working_day(day):
+            day_start = datetime.combine(day, time(0), tzinfo=SHANGHAI)
+            day_end = day_start + timedelta(days=1)
+            overlap = min(end, day_end) - max(start, day_start)
+            total += max(overlap.total_seconds(), 0) / 3600
+        day += timedelta(days=1)
+    return total
+
+
 def working_days_overdue(deadline, now, cap=None):
     """Count whole working days since the deadline's day (up to `cap`), once it has passed."""
     if deadline is None or now <= deadline:

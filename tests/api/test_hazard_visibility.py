@@ -2,12 +2,11 @@
 
 import pytest
 
-from server.extensions import db
-from server.services.accounts import create_user
 from server.services.demo import grid_centre
 from tests.helpers import (
     GRID_OF_GRIDWORKER,
     OTHER_GRID,
+    add_user,
     assert_problem,
     file_report,
     login,
@@ -19,16 +18,7 @@ REPORTER_SECRETS = ("volunteer", "王志愿", "13800000001")
 @pytest.fixture
 def scene(client, demo):
     """Reports from two volunteers in two grids, of a fire and a gas category."""
-    with client.application.app_context():
-        create_user(
-            db.session,
-            "volunteer2",
-            role="volunteer",
-            password="another-pass-1",
-            password_method="pbkdf2:sha256:1000",
-            phone="13900000009",
-        )
-        db.session.commit()
+    add_user(client.application, "volunteer2", "volunteer", "another-pass-1", phone="13900000009")
     names = ("volunteer", "gridworker", "fire", "zhongcang", "office")
     client_headers = {name: login(client, name) for name in names}
     client_headers["volunteer2"] = login(client, "volunteer2", password="another-pass-1")

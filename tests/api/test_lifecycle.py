@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.helpers import assert_problem, file_report, login, step, take
+from tests.helpers import add_user, assert_problem, file_report, login, step, take
 from tests.photos import jpeg, sha
 
 # No demo hazard lies here, so new reports have no duplicate among the demo's.
@@ -121,19 +121,7 @@ def test_extension_is_requested_then_granted_or_refused(client, people):
         client, p["volunteer"], category="gas_no_alarm_or_valve", grid="110112001001G01"
     )["id"]
     lead = login(client, "office")  # the gas hazard goes to urban-mgmt; create its staff
-    from server.extensions import db
-    from server.services.accounts import create_user
-
-    with client.application.app_context():
-        create_user(
-            db.session,
-            "gas",
-            role="dept_staff",
-            password="gas-staff-1",
-            department_code="urban-mgmt",
-            password_method="pbkdf2:sha256:1000",
-        )
-        db.session.commit()
+    add_user(client.application, "gas", "dept_staff", "gas-staff-1", department_code="urban-mgmt")
     gas = login(client, "gas", password="gas-staff-1")
     take(client, gas, hid, "accept")
     past = step(client, gas, hid, "request_extension", until="2020-01-01", note="太忙")
@@ -256,19 +244,13 @@ def test_refused_steps_change_nothing(client, people, who, state_steps, type_, f
 
 def test_a_grid_worker_of_another_grid_cannot_verify_even_their_own_report(client, people):
     p = people
-    from server.extensions import db
-    from server.services.accounts import create_user
-
-    with client.application.app_context():
-        create_user(
-            db.session,
-            "othergrid",
-            role="grid_worker",
-            password="other-grid-1",
-            grid_codes=["110112004001G01"],
-            password_method="pbkdf2:sha256:1000",
-        )
-        db.session.commit()
+    add_user(
+        client.application,
+        "othergrid",
+        "grid_worker",
+        "other-grid-1",
+        grid_codes=["110112004001G01"],
+    )
     other = login(client, "othergrid", password="other-grid-1")
     hid = file_report(client, other, grid="110112001001G02")["id"]  # visible to them: theirs
     take(client, p["fire"], hid, "accept")

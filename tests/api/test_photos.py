@@ -10,7 +10,7 @@ from PIL import Image
 
 from server.extensions import db
 from server.models import Photo, PhotoUpload
-from tests.helpers import assert_problem, file_report, login, report_body
+from tests.helpers import add_user, assert_problem, file_report, login, report_body
 from tests.photos import SHARED, encode, jpeg, picture, png_claiming, sha, when
 
 
@@ -197,17 +197,7 @@ def test_original_is_for_the_office_only(client, demo):
 
 
 def test_derivatives_are_seen_by_those_who_see_a_hazard_citing_them(client, demo):
-    from server.services.accounts import create_user
-
-    with client.application.app_context():
-        create_user(
-            db.session,
-            "stranger",
-            role="volunteer",
-            password="stranger-pass",
-            password_method="pbkdf2:sha256:1000",
-        )
-        db.session.commit()
+    add_user(client.application, "stranger", "volunteer", "stranger-pass")
     volunteer = login(client, "volunteer")
     cited, uncited = jpeg(make="A"), jpeg(make="B")
     put(client, volunteer, cited)

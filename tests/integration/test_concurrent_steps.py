@@ -12,7 +12,7 @@ from server.extensions import db
 from server.models import Hazard, HazardEvent, User
 from server.services.lifecycle import Step
 from server.services.steps import StepRequest, apply_step
-from tests.helpers import file_report, login
+from tests.helpers import add_user, file_report, login
 
 
 def _staff_session(engine, username):
@@ -27,19 +27,9 @@ def _accept(session, user, hazard_id, note):
 
 @pytest.fixture
 def hazard_id(client, demo):
-    from server.extensions import db as _db  # noqa: F401  (app context comes from client)
-    from server.services.accounts import create_user
-
-    with client.application.app_context():
-        create_user(
-            _db.session,
-            "fire2",
-            role="dept_staff",
-            password="fire-two-22",
-            department_code="fire-rescue",
-            password_method="pbkdf2:sha256:1000",
-        )
-        _db.session.commit()
+    add_user(
+        client.application, "fire2", "dept_staff", "fire-two-22", department_code="fire-rescue"
+    )
     return file_report(client, login(client, "volunteer"))["id"]
 
 

@@ -1,0 +1,147 @@
+"""Closure statistics and the weekly progress table for the office (SPEC §6)."""
+
+import sqlalchemy as sa
+from flask import Response, current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.stats import (
+    OverdueSchema,
+    PeriodQuerySchema,
+    SummaryQuerySchema,
+    SummarySchema,
+    TrendQuerySchema,
+    VolunteerSchema,
+    WeeklyQuerySchema,
+)
+from server.api.security import login_required
+from server.config import policy
+from server.extensions import db
+from server.models import Department, utcnow
+from server.services import exports, stats
+from server.services.errors import InvalidInput, PermissionDenied
+
+blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="Statistics (统计)")
+
+
+def _department_scope(code=None):
+    """Return the department whose figures alone are shown (None: all).
+
+    Department staff see only their own; asking for another's is refused.
+    """
+    if code is not None:
+        department = db.session.scalar(sa.select(Department).filter_by(code=code))
+        if department is None:
+            raise InvalidInput("unknown department", errors={"department": [code]})
+        if g.user.role == "dept_staff" and department.id != g.user.department_id:
+            raise PermissionDenied("a department sees only its own figures")
+        return department.id
+    return g.user.department_id if g.user.role == "dept_staff" else None
+
+
+def _summary(the_period, group_by, department=None):
+    now, scope = utcnow(), _department_scope(department)
+    return {
+        "group_by": group_by,
+        "rows": stats.summary(db.session, the_period, group_by, now=now, department_id=scope),
+        "total": stats.summary(
+            db.session, the_period, None, now=now, department_id=scope, totals=True
+        )[0],
+    }
+
+
+@blp.route("/summary")
+class Summary(MethodView):
+    @blp.response(200, SummarySchema)
+    @login_required("office", "dept_staff")
+    @blp.arguments(SummaryQuerySchema, location="query")
+    def get(self, query):
+        """Figures for a period, grouped; a department sees only its own hazards."""
+        return _summary(
+            stats.period(query["from_"], query["to"]), query["group_by"], query.get("department")
+        )
+
+
+@blp.route("/trend")
+class Trend(MethodView):
+    @blp.response(200, SummarySchema)
+    @login_required("office", "dept_staff")
+    @blp.arguments(TrendQuerySchema, location="query")
+    def get(self, query):
+        """The same figures week by week (ISO weeks, Asia/Shanghai), for charts."""
+        return _summary(stats.period(query["from_"], query["to"]), "week", query.get("department"))
+
+
+@blp.route("/volunteers")
+class Volunteers(MethodView):
+    @blp.response(200, VolunteerSchema(many=True))
+    @login_required("office")
+    @blp.arguments(PeriodQuerySchema, location="query")
+    def get(self, query):
+        """Reporters by valid and closed reports, for rewards (office only: 举报人保密)."""
+        return stats.volunteers(db.session, stats.period(query["from_"], query["to"]))
+
+
+@blp.route("/overdue")
+class Overdue(MethodView):
+    @blp.response(200, OverdueSchema(many=True))
+    @login_required("office", "dept_staff")
+    def get(self):
+        """Open overdue hazards by 督办 level, department and street."""
+        return stats.overdue(
+            db.session,
+            now=utcnow(),
+            department_id=_department_scope(),
+            escalation_days=policy(current_app.config).escalation_days,
+        )
+
+
+def _weekly(query):
+    the_period = (
+        stats.iso_week(query["week"])
+        if "week" in query
+        else stats.period(query["from_"], query["to"])
+    )
+    return stats.weekly_report(
+        db.session, the_period, now=utcnow(), district_name=stats.district_name(db.session)
+    )
+
+
+def _download(body, mimetype, name):
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+@blp.route("/weekly.xlsx")
+class WeeklyXlsx(MethodView):
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "XLSX workbook",
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                },
+            }
+        }
+    )
+    @login_required("office")
+    @blp.arguments(WeeklyQuerySchema, location="query")
+    def get(self, query):
+        """The weekly progress table (活动进展情况统计表) as XLSX, a sheet per department."""
+        title, rows, total, departments = _weekly(query)
+        body = exports.to_xlsx(title, rows, total, departments)
+        return _download(
+            body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "weekly.xlsx"
+        )
+
+
+@blp.route("/weekly.csv")
+class WeeklyCsv(MethodView):
+    @blp.doc(responses={"200": {"description": "CSV, UTF-8", "content": {"text/csv": {}}}})
+    @login_required("office")
+    @blp.arguments(WeeklyQuerySchema, location="query")
+    def get(self, query):
+        """The weekly progress table as CSV (one row per street, then totals)."""
+        title, rows, total, _ = _weekly(query)
+        return _download(exports.to_csv(title, rows, total), "text/csv", "weekly.csv")

@@ -1,0 +1,109 @@
+"""The weekly progress table (活动进展情况统计表) as XLSX and CSV, from the statistics."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+# (header, figure, kind): kind 'n' counts, '%' a rate, 'h' hours.
+COLUMNS = [
+    ("街道乡镇", "label", "text"),
+    ("排查隐患数", "reported", "n"),
+    ("有效隐患数", "valid", "n"),
+    ("已分派数", "assigned", "n"),
+    ("已整改数", "rectified", "n"),
+    ("整改率", ("rectified", "valid"), "%"),
+    ("已复核数", "verified", "n"),
+    ("已销号数", "closed", "n"),
+    ("销号率", "closure_rate", "%"),
+    ("按期销号率", "on_time_rate", "%"),
+    ("未完成数", "open", "n"),
+    ("超期未整改数", "open_overdue", "n"),
+    ("复查不合格或重新打开数", "reopened", "n"),
+    ("退回数", "returned", "n"),
+    ("随手拍举报数", "by_volunteers", "n"),
+    ("网格员上报数", "by_grid_workers", "n"),
+    ("照片存疑数", "photos_flagged", "n"),
+    ("销号用时中位数（工作小时）", ("working_hours_to_close", "p50"), "h"),
+    ("销号用时90分位（工作小时）", ("working_hours_to_close", "p90"), "h"),
+]
+
+
+def cell_value(row, figure, kind):
+    """Return the value of one column for one row of figures."""
+    if kind == "%" and isinstance(figure, tuple):
+        numerator, denominator = row[figure[0]], row[figure[1]]
+        return round(numerator / denominator, 4) if denominator else None
+    if kind == "%":
+        return row[figure]["value"]
+    if isinstance(figure, tuple):
+        value = row[figure[0]][figure[1]]
+        return round(value, 1) if value is not None else None
+    return row[figure]
+
+
+def table(rows, total):
+    """Return the table as lists of cell values: header, one row per street, totals."""
+    body = [[cell_value(r, figure, kind) for _, figure, kind in COLUMNS] for r in rows]
+    return [
+        [header for header, _, _ in COLUMNS],
+        *body,
+        [cell_value(total, figure, kind) for _, figure, kind in COLUMNS],
+    ]
+
+
+def to_csv(title, rows, total):
+    """Return the table as CSV text (UTF-8 with BOM, so Excel reads the Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([title])
+    for line in table(rows, total):
+        writer.writerow(["" if v is None else v for v in line])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _sheet(sheet, title, rows, total):
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    lines = table(rows, total)
+    for line in lines:
+        sheet.append(line)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for index, (header, _, kind) in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = (
+            18 if kind == "text" else max(10, len(header) * 2 + 2)
+        )
+        number_format = {"n": "0", "%": "0.0%", "h": "0.0"}.get(kind)
+        if number_format:
+            for row in range(3, sheet.max_row + 1):
+                sheet[f"{letter}{row}"].number_format = number_format
+    sheet.row_dimensions[2].height = 36
+    sheet.freeze_panes = "B3"  # the header and the street column stay in view
+
+
+def to_xlsx(title, rows, total, departments=()):
+    """Return the workbook bytes: the district sheet, then one sheet per department."""
+    workbook = Workbook()
+    _sheet(workbook.active, title, rows, total)
+    workbook.active.title = "全区"
+    for name, department_rows, department_total in departments:
+        _sheet(
+            workbook.create_sheet(name[:31]),
+            f"{title}（{name}）",
+            department_rows,
+            department_total,
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

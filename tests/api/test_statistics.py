@@ -1,0 +1,356 @@
+"""Closure statistics checked against a district history worked out by hand.
+
+The period is ISO week 2026-W40 (Mon 28 Sep to Sun 4 Oct, Asia/Shanghai), across
+the National Day holiday (1 to 7 Oct off; Sat 10 Oct a make-up working day).
+"""
+
+import io
+import uuid
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from server.extensions import db
+from server.models import User
+from server.services.demo import grid_centre
+from server.services.hazards import NewReport, report_hazard
+from server.services.lifecycle import Step
+from server.services.steps import StepRequest, apply_step
+from server.services.workdays import SHANGHAI
+from tests.helpers import add_user, assert_problem, login
+from tests.photos import encode, picture, sha
+
+NOW = datetime(2026, 10, 20, 12, 0, tzinfo=SHANGHAI)
+
+
+def at(month, day, hour=0, minute=0):
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+class History:
+    """Builds hazards through the services at chosen times."""
+
+    def __init__(self, session):
+        self.session = session
+        self.users = {u.username: u for u in session.scalars(sa.select(User))}
+
+    def report(
+        self, who, when, category="fire_lane_blocked", grid="110112001001G01", photos=(), nudge=0.0
+    ):
+        lat, lon = grid_centre(grid)
+        hazard, _ = report_hazard(
+            self.session,
+            self.users[who],
+            NewReport(
+                id=uuid.uuid4(),
+                category=category,
+                description="测试隐患",
+                lat=lat + nudge,
+                lon=lon,
+                observed_at=when,
+                photos=tuple(photos),
+            ),
+            now=when,
+        )
+        return hazard.id
+
+    def step(self, who, hazard_id, when, type_, **fields):
+        apply_step(
+            self.session,
+            self.users[who],
+            hazard_id,
+            StepRequest(id=uuid.uuid4(), step=Step(type_, **fields)),
+            now=when,
+        )
+
+    def close_out(self, hazard_id, rectified, verified, closed, fail_first=None):
+        self.step("fire", hazard_id, rectified, "accept")
+        self.step("fire", hazard_id, rectified, "start")
+        self.step("fire", hazard_id, rectified, "rectify", photos=("a" * 64,))
+        if fail_first:
+            self.step("office", hazard_id, fail_first, "verify", result="fail", note="未整改到位")
+            self.step("fire", hazard_id, fail_first, "rectify", photos=("b" * 64,))
+        self.step("office", hazard_id, verified, "verify", result="pass")
+        self.step("office", hazard_id, closed, "close")
+
+
+@pytest.fixture
+def week40(app, client, demo):
+    """The hand-built history; returns the hazards by letter."""
+    volunteer = login(client, "volunteer")
+    no_exif = encode(picture(), "PNG")
+    assert (
+        client.put(
+            f"/api/v1/photos/{sha(no_exif)}",
+            data=no_exif,
+            headers={**volunteer, "Content-Type": "image/png"},
+        ).status_code
+        == 201
+    )
+    add_user(app, "gas", "dept_staff", "gas-staff-1", department_code="urban-mgmt")
+    with app.app_context():
+        h = History(db.session)
+        ids = {}
+        # A: on time. Mon 09:00 → closed Tue 11:00: 26 h, all on working days.
+        ids["A"] = h.report("volunteer", at(9, 28, 9), photos=[sha(no_exif)])
+        h.close_out(ids["A"], at(9, 28, 15), at(9, 29, 10), at(9, 29, 11))
+        # B: by the grid worker, Wed 30 Sep 10:00; due Thu 8 Oct (holiday between);
+        # closed 8 Oct 10:00, on time: 14 + 10 = 24 working hours, 8 calendar days.
+        ids["B"] = h.report("gridworker", at(9, 30, 10), grid="110112001001G02")
+        h.close_out(ids["B"], at(10, 8, 8), at(10, 8, 9), at(10, 8, 10))
+        # C: gas, returned by its department then assigned again the same day; due
+        # 14 Oct (make-up Saturday 10 Oct counts), still open on 20 Oct: overdue.
+        ids["C"] = h.report(
+            "volunteer", at(9, 29, 9), category="gas_no_alarm_or_valve", grid="110112001002G01"
+        )
+        h.step("gas", ids["C"], at(9, 29, 10), "return", note="不属于本部门")
+        h.step("office", ids["C"], at(9, 29, 11), "assign", department="urban-mgmt")
+        # D: reported on a holiday, invalid.
+        ids["D"] = h.report("volunteer", at(10, 1, 12), grid="110112002001G01")
+        h.step("office", ids["D"], at(10, 2, 9), "invalidate", note="非安全隐患")
+        # G: Fri 2 Oct (holiday) 10:00, due 8 Oct; fails verification once, closed
+        # Fri 9 Oct 12:00, late: 24 + 12 = 36 working hours, 7 days 2 hours.
+        ids["G"] = h.report("volunteer", at(10, 2, 10), nudge=0.002)
+        h.close_out(ids["G"], at(10, 8, 9), at(10, 9, 11), at(10, 9, 12), fail_first=at(10, 8, 15))
+        # E: Sunday 23:59, the last minute of the week: merged as a duplicate of C.
+        ids["E"] = h.report(
+            "volunteer", at(10, 4, 23, 59), category="flammable_piles", grid="110112002001G01"
+        )
+        h.step("office", ids["E"], at(10, 5, 9), "merge", into=ids["C"])
+        # Outside the week: Sunday 27 Sep 23:59 and Monday 5 Oct 00:00.
+        ids["H"] = h.report("volunteer", at(9, 27, 23, 59), grid="110112004001G01")
+        ids["I"] = h.report("volunteer", at(10, 5, 0, 0), grid="110112004001G01")
+        db.session.commit()
+    return {k: str(v) for k, v in ids.items()}
+
+
+def summary(client, headers, query):
+    response = client.get(f"/api/v1/stats/summary?{query}", headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """The statistics are read on 20 Oct 2026, noon Shanghai time."""
+    import server.api.stats as api
+
+    monkeypatch.setattr(api, "utcnow", lambda: NOW)
+
+
+def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
+    total = summary(client, login(client, "office"), "from=2026-09-28&to=2026-10-05")["total"]
+    assert {
+        k: total[k]
+        for k in (
+            "reported",
+            "valid",
+            "assigned",
+            "rectified",
+            "verified",
+            "closed",
+            "closed_on_time",
+            "open",
+            "open_overdue",
+            "reopened",
+            "returned",
+            "by_volunteers",
+            "by_grid_workers",
+            "photos_flagged",
+        )
+    } == {
+        "reported": 6,
+        "valid": 4,
+        "assigned": 4,
+        "rectified": 3,
+        "verified": 3,
+        "closed": 3,
+        "closed_on_time": 2,
+        "open": 1,
+        "open_overdue": 1,
+        "reopened": 1,
+        "returned": 1,
+        "by_volunteers": 5,
+        "by_grid_workers": 1,
+        "photos_flagged": 1,
+    }
+    assert total["closure_rate"] == {"value": 0.75, "numerator": 3, "denominator": 4}
+    assert total["on_time_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
+    assert total["working_hours_to_close"] == {"p50": 26.0, "p90": 36.0}
+    assert total["days_to_close"] == {"p50": 7.08, "p90": 8.0}
+
+
+def test_figures_by_street(client, week40, frozen_now):
+    rows = summary(
+        client, login(client, "office"), "from=2026-09-28&to=2026-10-05&group_by=street"
+    )["rows"]
+    by_street = {
+        r["label"]: (r["reported"], r["valid"], r["closed"], r["open_overdue"]) for r in rows
+    }
+    assert by_street == {"中仓街道": (4, 4, 3, 1), "新华街道": (2, 0, 0, 0)}
+    zhongcang = next(r for r in rows if r["label"] == "中仓街道")
+    assert zhongcang["working_hours_to_close"] == {"p50": 26.0, "p90": 36.0}
+    xinhua = next(r for r in rows if r["label"] == "新华街道")
+    assert xinhua["closure_rate"] == {"value": None, "numerator": 0, "denominator": 0}
+
+
+def test_week_boundaries_fall_at_monday_midnight_shanghai(client, week40, frozen_now):
+    trend = client.get(
+        "/api/v1/stats/trend?from=2026-09-21&to=2026-10-12", headers=login(client, "office")
+    ).json
+    assert [(r["label"], r["reported"]) for r in trend["rows"]] == [
+        ("2026-W39", 1),
+        ("2026-W40", 6),
+        ("2026-W41", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("group_by", "expected"),
+    [
+        ("department", {"fire-rescue": 5, "urban-mgmt": 1}),
+        ("category", {"fire_lane_blocked": 4, "gas_no_alarm_or_valve": 1, "flammable_piles": 1}),
+        ("severity", {"general": 6}),
+    ],
+)
+def test_other_groupings_count_the_same_hazards(client, week40, frozen_now, group_by, expected):
+    rows = summary(
+        client, login(client, "office"), f"from=2026-09-28&to=2026-10-05&group_by={group_by}"
+    )["rows"]
+    assert {r["key"]: r["reported"] for r in rows} == expected
+
+
+def test_a_department_sees_only_its_own_hazards(client, week40, frozen_now):
+    fire = login(client, "fire")
+    total = summary(client, fire, "from=2026-09-28&to=2026-10-05")["total"]
+    assert total["reported"] == 5  # A, B, D, E, G; C is the city management's
+    own = summary(client, fire, "from=2026-09-28&to=2026-10-05&department=fire-rescue")
+    assert own["total"]["reported"] == 5
+    other = client.get(
+        "/api/v1/stats/summary?from=2026-09-28&to=2026-10-05&department=urban-mgmt", headers=fire
+    )
+    assert_problem(other, 403)
+
+
+def test_overdue_by_escalation_department_and_street(client, week40, frozen_now):
+    rows = client.get("/api/v1/stats/overdue", headers=login(client, "office")).json
+    c = [r for r in rows if r["department"] == "urban-mgmt"]
+    # Due 14 Oct; on 20 Oct four working days have passed (15, 16, 19, 20): level 2.
+    assert c == [
+        {
+            "level": 2,
+            "department": "urban-mgmt",
+            "department_name": "区城市管理委",
+            "street": "110112001",
+            "street_name": "中仓街道",
+            "count": 1,
+        }
+    ]
+
+
+def test_volunteer_leaderboard_is_for_the_office_only(client, week40, frozen_now):
+    board = client.get(
+        "/api/v1/stats/volunteers?from=2026-09-28&to=2026-10-05", headers=login(client, "office")
+    ).json
+    assert board[0] == {
+        "username": "volunteer",
+        "display_name": "王志愿",
+        "role": "volunteer",
+        "reported": 5,
+        "valid": 4,
+        "closed": 2,
+    }
+    assert_problem(
+        client.get(
+            "/api/v1/stats/volunteers?from=2026-09-28&to=2026-10-05", headers=login(client, "fire")
+        ),
+        403,
+    )
+
+
+def test_weekly_xlsx_cells_equal_the_api_figures(client, week40, frozen_now):
+    office = login(client, "office")
+    api = summary(client, office, "from=2026-09-28&to=2026-10-05&group_by=street")
+    response = client.get("/api/v1/stats/weekly.xlsx?week=2026-W40", headers=office)
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    sheet = workbook["全区"]
+    assert "2026年第40周" in sheet["A1"].value
+    headers = [c.value for c in sheet[2]]
+    assert headers[:3] == ["街道乡镇", "排查隐患数", "有效隐患数"]
+    assert sheet.freeze_panes == "B3"
+    rows = {
+        sheet.cell(r, 1).value: [c.value for c in sheet[r]] for r in range(3, sheet.max_row + 1)
+    }
+    for figures in api["rows"]:
+        line = rows[figures["label"]]
+        assert line[headers.index("排查隐患数")] == figures["reported"]
+        assert line[headers.index("已销号数")] == figures["closed"]
+        assert line[headers.index("超期未整改数")] == figures["open_overdue"]
+        assert line[headers.index("随手拍举报数")] == figures["by_volunteers"]
+    totals = rows["合计"]
+    assert totals[headers.index("销号率")] == api["total"]["closure_rate"]["value"]
+    assert sheet.cell(3, headers.index("销号率") + 1).number_format == "0.0%"
+    assert "区消防救援支队" in workbook.sheetnames
+
+
+def test_weekly_csv_has_chinese_headers_and_a_totals_row(client, week40, frozen_now):
+    response = client.get("/api/v1/stats/weekly.csv?week=2026-W40", headers=login(client, "office"))
+    text = response.data.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[1].startswith("街道乡镇,排查隐患数") and lines[-1].startswith("合计,6,4")
+
+
+def test_export_weekly_cli_writes_the_same_workbook(app, week40, tmp_path):
+    out = tmp_path / "w40.xlsx"
+    result = app.test_cli_runner().invoke(
+        args=["export-weekly", "--week", "2026-W40", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out)["全区"]
+    assert sheet.cell(sheet.max_row, 1).value == "合计"
+    assert sheet.cell(sheet.max_row, 2).value == 6
+
+
+def test_hazards_geojson_for_maps(client, week40):
+    office = login(client, "office")
+    collection = client.get("/api/v1/hazards.geojson?limit=200&status=closed", headers=office)
+    assert collection.mimetype == "application/geo+json"
+    features = collection.json["features"]
+    assert {f["properties"]["status"] for f in features} == {"closed"}
+    assert all(f["geometry"]["type"] == "Point" for f in features)
+    assert "reporter" not in features[0]["properties"]
+    fire = client.get("/api/v1/hazards.geojson?limit=200", headers=login(client, "fire")).json
+    assert all(f["properties"]["lead_department"] == "fire-rescue" for f in fire["features"])
+    gcj = client.get("/api/v1/hazards.geojson?limit=1&crs=gcj02", headers=office).json
+    assert gcj["crs_name"] == "gcj02"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "field"),
+    [
+        ("summary?from=2026-10-05&to=2026-09-28", 422, "from"),
+        ("summary?from=2026-09-28&to=2026-09-28", 422, "from"),
+        ("summary?from=yesterday&to=2026-10-05", 422, "from"),
+        ("summary?from=2026-09-28", 422, "to"),
+        ("summary?from=2026-09-28&to=2026-10-05&group_by=planet", 422, "group_by"),
+        ("summary?from=2020-01-01&to=2026-01-02", 422, "to"),
+        ("summary?from=2026-09-28&to=2026-10-05&department=nope", 422, "department"),
+        ("weekly.xlsx?week=2026-53", 422, "week"),
+        ("weekly.csv?week=2026-W40&from=2026-09-28", 422, "week"),
+        ("trend?from=2026-09-28&to=2026-10-05&interval=day", 422, "interval"),
+    ],
+)
+def test_bad_statistics_requests_are_refused_by_field(client, demo, path, status, field):
+    response = client.get(f"/api/v1/stats/{path}", headers=login(client, "office"))
+    assert field in assert_problem(response, status)["errors"]
+
+
+@pytest.mark.parametrize("who", ["volunteer", "gridworker"])
+def test_statistics_are_not_for_volunteers_or_grid_workers(client, demo, who):
+    response = client.get(
+        "/api/v1/stats/summary?from=2026-09-28&to=2026-10-05", headers=login(client, who)
+    )
+    assert_problem(response, 403)
