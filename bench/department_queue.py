@@ -13,55 +13,21 @@ hand-written SQL. PostgreSQL: TEST_POSTGRES_URL or postgres@127.0.0.1:5432/test
 """
 
 import argparse
-import hashlib
-import os
-import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
+from district_history import bulk_insert, fresh_app, references  # noqa: E402
 
-from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
-from server.models import Area, Category, Department, User  # noqa: E402
+from server.models import User  # noqa: E402
 from server.services import queues  # noqa: E402
-from server.services.demo import load_demo  # noqa: E402
-
-PG = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test").replace(
-    "postgresql://", "postgresql+psycopg://", 1
-)
-OPEN = ("assigned", "accepted", "rectifying", "rectified", "verified")
-COLUMNS = (
-    "id",
-    "reporter_id",
-    "category_id",
-    "description",
-    "lat",
-    "lon",
-    "crs",
-    "observed_at",
-    "received_at",
-    "status",
-    "severity",
-    "version",
-    "deadline",
-    "deadline_basis",
-    "lead_department_id",
-    "territorial_department_id",
-    "street_id",
-    "community_id",
-    "grid_id",
-    "payload_hash",
-)
 
 HAND_WRITTEN = """
 SELECT h.*, c.code, c.name_zh, d.code, t.code, s.code, m.code, g.code
@@ -84,89 +50,6 @@ FROM hazard_photos p LEFT JOIN photos f ON f.sha256 = p.sha256
 WHERE p.hazard_id IN ({ids})
 ORDER BY p.hazard_id, p.position
 """
-
-
-def rows(count, seed, refs):
-    """Yield `count` hazard rows of a plausible district history."""
-    rng = random.Random(seed)
-    now = datetime.now(UTC)
-    for _ in range(count):
-        category = rng.choice(refs["categories"])
-        grid = rng.choice(refs["grids"])
-        received = now - timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60))
-        status = "closed" if rng.random() < 0.9 else rng.choice(OPEN)
-        deadline = received + timedelta(days=rng.choice((1, 3, 7, 30)))
-        yield (
-            uuid.UUID(int=rng.getrandbits(128)),
-            refs["reporter"],
-            category[0],
-            "压测隐患",
-            39.9 + rng.random() * 0.04,
-            116.6 + rng.random() * 0.1,
-            "wgs84",
-            received,
-            received,
-            status,
-            "general",
-            3,
-            deadline,
-            "china_working_days",
-            category[1],
-            grid[3],
-            grid[1],
-            grid[2],
-            grid[0],
-            hashlib.sha256(b"x").hexdigest(),
-        )
-
-
-def references(session):
-    """Return the ids bulk rows point at."""
-    areas = {a.id: a for a in session.scalars(sa.select(Area))}
-    streets = {
-        d.area_id: d.id
-        for d in session.scalars(sa.select(Department).filter_by(kind="territorial"))
-    }
-    grids = []
-    for area in areas.values():
-        if area.level == "grid":
-            community = areas[area.parent_id]
-            grids.append((area.id, community.parent_id, community.id, streets[community.parent_id]))
-    return {
-        "categories": [(c.id, c.department_id) for c in session.scalars(sa.select(Category))],
-        "grids": grids,
-        "reporter": session.scalar(sa.select(User.id).filter_by(username="volunteer")),
-    }
-
-
-def bulk_insert(engine, count, seed, refs):
-    """Insert `count` hazards as fast as the database takes them (COPY or executemany)."""
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY hazards ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows(count, seed, refs):
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" for _ in COLUMNS)
-            sql = f"INSERT INTO hazards ({', '.join(COLUMNS)}) VALUES ({marks})"
-            batch = []
-            for row in rows(count, seed, refs):
-                row = list(row)
-                row[0] = row[0].hex
-                for i in (7, 8, 12):
-                    row[i] = row[i].replace(tzinfo=None).isoformat(sep=" ")
-                batch.append(row)
-                if len(batch) == 50_000:
-                    cursor.executemany(sql, batch)
-                    batch = []
-            cursor.executemany(sql, batch)
-        raw.commit()
-        cursor.execute("ANALYZE")
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def median_ms(function, runs=40):
@@ -212,26 +95,8 @@ def plan(app):
 
 
 def run(backend, small, large):
-    if backend == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-queue-')}/bench.sqlite3"
-    else:
-        engine = sa.create_engine(PG)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS bench_queue CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA bench_queue"))
-        engine.dispose()
-        url = f"{PG}?options=-csearch_path%3Dbench_queue"
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "MEDIA_ROOT": tempfile.mkdtemp(),
-        }
-    )
+    app = fresh_app(backend, "bench_queue")
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        load_demo(db.session, password_method="pbkdf2:sha256:1000")
-        db.session.commit()
         refs = references(db.session)
         engine = db.engine
     print(f"\n{backend}")

@@ -40,14 +40,9 @@ def _department_scope(code=None):
 
 
 def _summary(the_period, group_by, department=None):
-    now, scope = utcnow(), _department_scope(department)
-    return {
-        "group_by": group_by,
-        "rows": stats.summary(db.session, the_period, group_by, now=now, department_id=scope),
-        "total": stats.summary(
-            db.session, the_period, None, now=now, department_id=scope, totals=True
-        )[0],
-    }
+    scope = _department_scope(department)
+    rows, total = stats.summary(db.session, the_period, group_by, now=utcnow(), department_id=scope)
+    return {"group_by": group_by, "rows": rows, "total": total}
 
 
 @blp.route("/summary")

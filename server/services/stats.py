@@ -86,7 +86,7 @@ def _group(group_by, dialect):
             [(department, department.id == Hazard.lead_department_id)],
         )
     if group_by == "category":
-        return Category.code, Category.name_zh, []
+        return Category.code, Category.name_zh, [(Category, Category.id == Hazard.category_id)]
     if group_by == "severity":
         return Hazard.severity, Hazard.severity, []
     if group_by == "week":
@@ -100,63 +100,25 @@ def _count(condition):
 
 
 def _flagged_photos():
-    """Per hazard: how many cited photos carry at least one authenticity flag."""
-    flagged = sa.and_(
-        HazardPhoto.flags.is_not(None),
-        sa.cast(HazardPhoto.flags, sa.Text).not_in(("[]", "null")),
-    )
+    """How many photos this hazard cites carry an authenticity flag (an index lookup)."""
     return (
-        sa.select(HazardPhoto.hazard_id, sa.func.count().label("flagged"))
-        .where(flagged)
-        .group_by(HazardPhoto.hazard_id)
-        .subquery()
-    )
-
-
-def _percentiles(key, partition, joins, where, column, name):
-    """Return a subquery of (key, p50, p90) of `column` over closed hazards, nearest rank."""
-    ranked = (
-        sa.select(
-            key.label("key"),
-            column.label("value"),
-            sa.func.row_number().over(partition_by=partition, order_by=column).label("rank"),
-            sa.func.count().over(partition_by=partition).label("n"),
+        sa.select(sa.func.count())
+        .where(
+            HazardPhoto.hazard_id == Hazard.id,
+            HazardPhoto.flags.is_not(None),
+            sa.cast(HazardPhoto.flags, sa.Text).not_in(("[]", "null")),
         )
-        .select_from(Hazard)
-        .join(Category, Category.id == Hazard.category_id)
-    )
-    for target, on in joins:
-        ranked = ranked.outerjoin(target, on)
-    ranked = ranked.where(where, Hazard.status == "closed", column.is_not(None)).subquery()
-    # Nearest rank: the ceil(p·n)-th smallest, in integer arithmetic both databases share.
-    return (
-        sa.select(
-            ranked.c.key,
-            sa.func.max(
-                sa.case((ranked.c.rank == (50 * ranked.c.n + 99) // 100, ranked.c.value))
-            ).label(f"{name}_p50"),
-            sa.func.max(
-                sa.case((ranked.c.rank == (90 * ranked.c.n + 99) // 100, ranked.c.value))
-            ).label(f"{name}_p90"),
-        )
-        .group_by(ranked.c.key)
-        .subquery()
+        .correlate(Hazard)
+        .scalar_subquery()
     )
 
 
-def summary(
-    session, the_period, group_by, *, now, department_id=None, lead_only=False, totals=False
-):
-    """Return one row of figures per group (or one total row) for a period.
+COUNTED = ("valid", "assigned", "rectified", "verified", "closed", "closed_on_time", "open",
+           "open_overdue", "reopened", "returned", "by_volunteers", "by_grid_workers",
+           "photos_flagged")  # fmt: skip
 
-    With `department_id`, only that department's hazards count: those it leads and,
-    unless `lead_only`, those in its street (属地).
-    """
-    dialect = session.get_bind().dialect.name
-    if totals:
-        key, label, joins = sa.literal_column("'total'"), sa.literal_column("'合计'"), []
-    else:
-        key, label, joins = _group(group_by, dialect)
+
+def _where(the_period, department_id, lead_only):
     where = sa.and_(
         Hazard.received_at >= the_period.start_at, Hazard.received_at < the_period.end_at
     )
@@ -165,56 +127,170 @@ def summary(
         if not lead_only:
             mine = sa.or_(mine, Hazard.territorial_department_id == department_id)
         where = sa.and_(where, mine)
+    return where
+
+
+def _base(keys, joins, where, now):
+    """A CTE of the period's hazards, narrow: group keys, a 0/1 column per count, and
+    the two times to close. Read once; everything else is computed from it."""
     reporter = aliased(User)
-    flagged = _flagged_photos()
-    closed = Hazard.status == "closed"
     is_open = Hazard.status.in_(OPEN)
+    closed = Hazard.status == "closed"
+    conditions = {
+        "valid": VALID,
+        "assigned": sa.and_(VALID, Hazard.assigned_at.is_not(None)),
+        "rectified": Hazard.status.in_(("rectified", "verified", "closed")),
+        "verified": Hazard.status.in_(("verified", "closed")),
+        "closed": closed,
+        "closed_on_time": sa.and_(closed, Hazard.closed_at <= Hazard.deadline),
+        "open": is_open,
+        "open_overdue": sa.and_(is_open, Hazard.deadline < now),
+        "reopened": Hazard.reopen_count > 0,
+        "returned": Hazard.return_count > 0,
+        "by_volunteers": reporter.role == "volunteer",
+        "by_grid_workers": reporter.role == "grid_worker",
+    }
     query = (
         sa.select(
-            key.label("key"),
-            label.label("label"),
-            sa.func.count().label("reported"),
-            _count(VALID).label("valid"),
-            _count(sa.and_(VALID, Hazard.assigned_at.is_not(None))).label("assigned"),
-            _count(Hazard.status.in_(("rectified", "verified", "closed"))).label("rectified"),
-            _count(Hazard.status.in_(("verified", "closed"))).label("verified"),
-            _count(closed).label("closed"),
-            _count(sa.and_(closed, Hazard.closed_at <= Hazard.deadline)).label("closed_on_time"),
-            _count(is_open).label("open"),
-            _count(sa.and_(is_open, Hazard.deadline < now)).label("open_overdue"),
-            _count(Hazard.reopen_count > 0).label("reopened"),
-            _count(Hazard.return_count > 0).label("returned"),
-            _count(reporter.role == "volunteer").label("by_volunteers"),
-            _count(reporter.role == "grid_worker").label("by_grid_workers"),
-            sa.func.coalesce(sa.func.sum(flagged.c.flagged), 0).label("photos_flagged"),
+            *(expression.label(name) for name, expression in keys),
+            *(
+                sa.case((condition, 1), else_=0).label(name)
+                for name, condition in conditions.items()
+            ),
+            _flagged_photos().label("photos_flagged"),
+            sa.case((closed, Hazard.close_working_hours)).label("hours"),
+            sa.case((closed, Hazard.close_seconds)).label("seconds"),
         )
         .select_from(Hazard)
-        .join(Category, Category.id == Hazard.category_id)
         .join(reporter, reporter.id == Hazard.reporter_id)
-        .outerjoin(flagged, flagged.c.hazard_id == Hazard.id)
     )
     for target, on in joins:
         query = query.outerjoin(target, on)
-    query = query.where(where)
-    if not totals:
-        query = query.group_by(key, label)
-    query = query.subquery()
-    partition = None if totals else key
-    hours = _percentiles(key, partition, joins, where, Hazard.close_working_hours, "working_hours")
-    seconds = _percentiles(key, partition, joins, where, Hazard.close_seconds, "seconds")
-    full = (
+    # Materialised: the counts and both rankings read it, and should not each
+    # re-read the period's hazards.
+    return query.where(where).cte("base").prefix_with("MATERIALIZED")
+
+
+def _quantiles(base, names):
+    """Nearest-rank p50 and p90 of the times to close, per group of `names`.
+
+    Window functions rank the closed hazards' durations; one aggregate then picks
+    rank ceil(p·n), in integer arithmetic both databases share.
+    """
+    partition = [base.c[n] for n in names] or None
+    ranked = (
         sa.select(
-            query,
-            hours.c.working_hours_p50,
-            hours.c.working_hours_p90,
-            seconds.c.seconds_p50,
-            seconds.c.seconds_p90,
+            *(base.c[n] for n in names),
+            base.c.hours,
+            base.c.seconds,
+            sa.func.row_number().over(partition_by=partition, order_by=base.c.hours).label("hr"),
+            sa.func.row_number().over(partition_by=partition, order_by=base.c.seconds).label("sr"),
+            sa.func.count().over(partition_by=partition).label("n"),
         )
-        .outerjoin(hours, hours.c.key == query.c.key)
-        .outerjoin(seconds, seconds.c.key == query.c.key)
-        .order_by(query.c.key)
+        .where(base.c.hours.is_not(None))
+        .subquery()
     )
-    return [_figures(row, group_by) for row in session.connection().execute(full)]
+
+    def pick(column, rank, percent):
+        hit = ranked.c[rank] == (percent * ranked.c.n + 99) // 100
+        return sa.func.max(sa.case((hit, ranked.c[column])))
+
+    query = sa.select(
+        *(ranked.c[n] for n in names),
+        pick("hours", "hr", 50).label("hours_p50"),
+        pick("hours", "hr", 90).label("hours_p90"),
+        pick("seconds", "sr", 50).label("seconds_p50"),
+        pick("seconds", "sr", 90).label("seconds_p90"),
+    )
+    if names:
+        query = query.group_by(*(ranked.c[n] for n in names))
+    return query
+
+
+def _figures_statements(keys, joins, where, now, outer):
+    """Return (counts, group quantiles, outer quantiles) over one base CTE.
+
+    `outer` names the keys the totals are per (none: the whole period)."""
+    base = _base(keys, joins, where, now)
+    names = [name for name, _ in keys]
+    counts = sa.select(
+        *(base.c[n] for n in names),
+        sa.func.count().label("reported"),
+        *(sa.func.sum(base.c[name]).label(name) for name in COUNTED),
+    )
+    if names:
+        counts = counts.group_by(*(base.c[n] for n in names))
+    return counts, _quantiles(base, names), _quantiles(base, outer)
+
+
+def _run(session, keys, joins, where, now, outer):
+    """Return (count rows, quantiles by group, quantiles by outer group), one statement each
+    for counts and quantiles, reading the period's hazards once per statement."""
+    counts, inner, totals = _figures_statements(keys, joins, where, now, outer)
+    names = [name for name, _ in keys]
+    connection = session.connection()
+    # One round trip: the three selects share the base CTE.
+    tagged = sa.union_all(
+        sa.select(sa.literal_column("'c'").label("part"), *_pad(counts, names, outer)),
+        sa.select(sa.literal_column("'q'").label("part"), *_pad(inner, names, outer)),
+        sa.select(sa.literal_column("'t'").label("part"), *_pad(totals, names, outer)),
+    )
+    parts = {"c": [], "q": [], "t": []}
+    for row in connection.execute(tagged):
+        parts[row.part].append(row)
+    return (
+        parts["c"],
+        _keyed(parts["q"], names),
+        _keyed(parts["t"], outer),
+    )
+
+
+COLUMNS_OUT = ("reported", *COUNTED, "hours_p50", "hours_p90", "seconds_p50", "seconds_p90")
+
+
+def _pad(select, names, outer):
+    """Give every part of the union the same columns, NULL where a part has none."""
+    sub = select.subquery()
+    have = set(sub.c.keys())
+    return [(sub.c[name] if name in have else sa.null()).label(name)
+            for name in [*names, *COLUMNS_OUT]]  # fmt: skip
+
+
+def _keyed(rows, names):
+    return {tuple(getattr(row, n) for n in names): row for row in rows}
+
+
+def _sum_counts(groups):
+    return {name: sum(g[name] for g in groups) for name in ("reported", *COUNTED)}
+
+
+def summary(session, the_period, group_by, *, now, department_id=None, lead_only=False):
+    """Return (rows, total): the figures per group and for all.
+
+    With `department_id`, only that department's hazards count: those it leads and,
+    unless `lead_only`, those in its street (属地). `group_by` None gives no rows.
+    """
+    where = _where(the_period, department_id, lead_only)
+    if group_by is None:
+        keys, joins = [], []
+    else:
+        key, label, joins = _group(group_by, session.get_bind().dialect.name)
+        keys = [("key", key), ("label", label)]
+    counts, times, overall = _run(session, keys, joins, where, now, [])
+    if group_by is None:
+        return [], _figures(counts[0], overall.get(()), None)
+    rows = [_figures(row, times.get((row.key, row.label)), group_by) for row in counts]
+    rows.sort(key=lambda r: r["key"] or "")
+    return rows, _figures(_Total(_sum_counts(rows)), overall.get(()), None)
+
+
+class _Total:
+    """Counts summed from the groups (exact: every hazard is in one group)."""
+
+    key, label = "total", "合计"
+
+    def __init__(self, counts):
+        self.__dict__.update(counts)
 
 
 def _rate(numerator, denominator):
@@ -229,37 +305,26 @@ def _days(seconds):
     return round(seconds / 86400, 2) if seconds is not None else None
 
 
-def _figures(row, group_by):
+def _figures(row, times, group_by):
     """Return one group's figures as plain values, with each rate's parts."""
-    label = row.label
-    if group_by == "week" and row.key != "total":
-        label = "{}-W{:02d}".format(*date.fromisoformat(row.key).isocalendar()[:2])
-    figures = {
-        name: int(getattr(row, name) or 0)
-        for name in (
-            "reported",
-            "valid",
-            "assigned",
-            "rectified",
-            "verified",
-            "closed",
-            "closed_on_time",
-            "open",
-            "open_overdue",
-            "reopened",
-            "returned",
-            "by_volunteers",
-            "by_grid_workers",
-            "photos_flagged",
-        )
-    }
+    key = getattr(row, "key", "total")
+    label = getattr(row, "label", "合计")
+    if group_by == "week" and key is not None:
+        label = "{}-W{:02d}".format(*date.fromisoformat(key).isocalendar()[:2])
+    figures = {name: int(getattr(row, name) or 0) for name in ("reported", *COUNTED)}
     figures.update(
-        key=row.key,
+        key=key,
         label=label,
         closure_rate=_rate(figures["closed"], figures["valid"]),
         on_time_rate=_rate(figures["closed_on_time"], figures["closed"]),
-        working_hours_to_close={"p50": row.working_hours_p50, "p90": row.working_hours_p90},
-        days_to_close={"p50": _days(row.seconds_p50), "p90": _days(row.seconds_p90)},
+        working_hours_to_close={
+            "p50": getattr(times, "hours_p50", None),
+            "p90": getattr(times, "hours_p90", None),
+        },
+        days_to_close={
+            "p50": _days(getattr(times, "seconds_p50", None)),
+            "p90": _days(getattr(times, "seconds_p90", None)),
+        },
     )
     return figures
 
@@ -326,27 +391,30 @@ def weekly_report(session, the_period, *, now, district_name):
     if (the_period.end - the_period.start).days == 7 and the_period.start.weekday() == 0:
         span = f"{year}年第{week}周（{span}）"
     title = f"{district_name}安全隐患排查整治进展情况统计表 {span}"
-    rows = summary(session, the_period, "street", now=now)
-    total = summary(session, the_period, None, now=now, totals=True)[0]
-    departments = []
-    for department in session.scalars(
-        sa.select(Department).where(Department.kind == "sector").order_by(Department.code)
-    ):
-        department_rows = summary(
-            session, the_period, "street", now=now, department_id=department.id, lead_only=True
-        )
-        if department_rows:
-            department_total = summary(
-                session,
-                the_period,
-                None,
-                now=now,
-                totals=True,
-                department_id=department.id,
-                lead_only=True,
-            )[0]
-            departments.append((department.name, department_rows, department_total))
+    rows, total = summary(session, the_period, "street", now=now)
+    departments = department_sheets(session, the_period, now=now)
     return title, rows, total, departments
+
+
+def department_sheets(session, the_period, *, now):
+    """Return [(department name, street rows, total)] for every department that led any
+    hazard of the period, from one grouped pass (not one per department)."""
+    department, street = aliased(Department), aliased(Area)
+    keys = [("department", department.name), ("key", street.code), ("label", street.name)]
+    joins = [(department, department.id == Hazard.lead_department_id),
+             (street, street.id == Hazard.street_id)]  # fmt: skip
+    where = sa.and_(_where(the_period, None, False), department.kind == "sector")
+    counts, times, overall = _run(session, keys, joins, where, now, ["department"])
+    sheets = {}
+    for row in counts:
+        figures = _figures(row, times.get((row.department, row.key, row.label)), "street")
+        sheets.setdefault(row.department, []).append(figures)
+    result = []
+    for name in sorted(sheets):
+        rows = sorted(sheets[name], key=lambda r: r["key"] or "")
+        total = _figures(_Total(_sum_counts(rows)), overall.get((name,)), None)
+        result.append((name, rows, total))
+    return result
 
 
 def district_name(session):

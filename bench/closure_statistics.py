@@ -1,0 +1,134 @@
+"""Benchmark the closure statistics on a large district history.
+
+    .venv/bin/python bench/closure_statistics.py [--hazards 1000000] [--backends sqlite,postgresql]
+
+Loads a realistic history (bench/district_history.py) into a fresh database of
+each kind, then times, side by side: the summary grouped by street for one month
+(figures, rates, percentiles and totals, as the API returns them), the weekly
+export (district sheet plus a sheet per department, as XLSX), and the single
+hand-written SQL query that computes the same counts by street for that period.
+Targets: each at most 2× its hand-written query. Only grouped rows ever reach
+Python (a few dozen), never the hazards themselves.
+"""
+
+import argparse
+import statistics as stat
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import sqlalchemy as sa  # noqa: E402
+from district_history import bulk_insert, fresh_app, references  # noqa: E402
+
+from server.extensions import db  # noqa: E402
+from server.services import exports, stats  # noqa: E402
+
+# The same counts by street, written by hand (the figures the weekly table shows).
+HAND_WRITTEN = """
+SELECT a.code, a.name, count(*),
+  sum(CASE WHEN h.status NOT IN ('invalid', 'duplicate') THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.status NOT IN ('invalid', 'duplicate') AND h.assigned_at IS NOT NULL
+      THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.status IN ('rectified', 'verified', 'closed') THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.status IN ('verified', 'closed') THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.status = 'closed' THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.status = 'closed' AND h.closed_at <= h.deadline THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.status IN ('reported', 'assigned', 'accepted', 'rectifying', 'rectified',
+      'verified') THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.status IN ('reported', 'assigned', 'accepted', 'rectifying', 'rectified',
+      'verified') AND h.deadline < :now THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.reopen_count > 0 THEN 1 ELSE 0 END),
+  sum(CASE WHEN h.return_count > 0 THEN 1 ELSE 0 END),
+  sum(CASE WHEN u.role = 'volunteer' THEN 1 ELSE 0 END),
+  sum(CASE WHEN u.role = 'grid_worker' THEN 1 ELSE 0 END)
+FROM hazards h
+JOIN users u ON u.id = h.reporter_id
+LEFT JOIN areas a ON a.id = h.street_id
+WHERE h.received_at >= :start AND h.received_at < :end
+GROUP BY a.code, a.name
+"""
+
+
+def median_ms(function, runs):
+    function()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return stat.median(samples) * 1000
+
+
+def run(backend, count, runs):
+    app = fresh_app(backend, "bench_stats")
+    now = datetime.now(UTC)
+    with app.app_context():
+        start = time.perf_counter()
+        bulk_insert(db.engine, count, 1, references(db.session), now=now)
+        print(f"\n{backend}: loaded {count:,} hazards in {time.perf_counter() - start:.1f} s")
+        today = now.date()
+        month = stats.period(date(today.year, today.month, 1) - timedelta(days=31),
+                             date(today.year, today.month, 1))  # fmt: skip
+        monday = today - timedelta(days=today.weekday() + 7)
+        week = stats.Period(monday, monday + timedelta(days=7))
+        name = stats.district_name(db.session)
+        connection = db.session.connection()
+
+        def hand(the_period):
+            params = {"now": now, "start": the_period.start_at, "end": the_period.end_at}
+            if backend == "sqlite":  # stored as naive UTC text there
+                params = {k: v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+                          for k, v in params.items()}  # fmt: skip
+            return connection.execute(sa.text(HAND_WRITTEN), params).all()
+
+        def summary():
+            return stats.summary(db.session, month, "street", now=now)
+
+        def weekly():
+            title, rows, total, departments = stats.weekly_report(
+                db.session, week, now=now, district_name=name
+            )
+            return exports.to_xlsx(title, rows, total, departments)
+
+        in_month = sum(r[2] for r in hand(month))
+        in_week = sum(r[2] for r in hand(week))
+        # The weekly table is one street query plus one per department: its baseline
+        # is the hand-written query run as many times.
+        sheets = len(weekly_report_departments(week, now, name)) + 1
+        results = {
+            f"summary by street, a month ({in_month:,} hazards)": (
+                median_ms(summary, runs), median_ms(lambda: hand(month), runs), 1),
+            f"weekly export, XLSX ({in_week:,} hazards, {sheets} sheets)": (
+                median_ms(weekly, runs), median_ms(lambda: hand(week), runs) * sheets, sheets),
+        }  # fmt: skip
+        rows, total = summary()
+        assert total["reported"] == in_month, (total["reported"], in_month)
+        for label, (ours, baseline, _) in results.items():
+            ratio = ours / baseline
+            print(f"  {label}: {ours:8.1f} ms; hand-written SQL {baseline:8.1f} ms; "
+                  f"{ratio:4.2f}× (target ≤ 2×) {'PASS' if ratio <= 2 else 'FAIL'}")  # fmt: skip
+        print(f"  rows that reached Python for the summary: {len(rows) + 1}")
+        db.engine.dispose()
+
+
+def weekly_report_departments(week, now, name):
+    return stats.weekly_report(db.session, week, now=now, district_name=name)[3]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hazards", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        run(backend, args.hazards, args.runs)
+
+
+if __name__ == "__main__":
+    main()
