@@ -29,7 +29,8 @@ COLUMNS = ("id", "reporter_id", "category_id", "description", "lat", "lon", "crs
            "observed_at", "received_at", "status", "severity", "version", "deadline",
            "deadline_basis", "lead_department_id", "territorial_department_id", "street_id",
            "community_id", "grid_id", "payload_hash", "assigned_at", "closed_at",
-           "close_seconds", "close_working_hours", "reopen_count", "return_count")  # fmt: skip
+           "close_seconds", "close_working_hours", "reopen_count", "return_count",
+           "photos_flagged")  # fmt: skip
 TIMES = (7, 8, 12, 20, 21)  # positions of datetime columns
 PAYLOAD = hashlib.sha256(b"bench").hexdigest()
 
@@ -93,7 +94,8 @@ def rows(count, seed, refs, now):
                "压测隐患", 39.86 + rng.random() * 0.08, 116.6 + rng.random() * 0.12, "wgs84",
                received, received, status, "general", 3, deadline, "china_working_days",
                category[1], grid[3], grid[1], grid[2], grid[0], PAYLOAD, received, closed_at,
-               seconds, hours, int(rng.random() < 0.05), int(rng.random() < 0.03))  # fmt: skip
+               seconds, hours, int(rng.random() < 0.05), int(rng.random() < 0.03),
+               int(rng.random() < 0.05))  # fmt: skip
 
 
 def _sqlite_value(value):
@@ -115,9 +117,9 @@ def bulk_insert(engine, count, seed, refs, now=None):
         if engine.dialect.name == "postgresql":
             flagged = []
             with cursor.copy(f"COPY hazards ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for n, row in enumerate(generated):
+                for row in generated:
                     copy.write_row(row)
-                    if n % 20 == 0:
+                    if row[-1]:
                         flagged.append((row[0], PAYLOAD, "report", 0, '["no_exif"]', None))
             with cursor.copy(f"COPY hazard_photos ({', '.join(photo_cols)}) FROM STDIN") as copy:
                 for row in flagged:
@@ -129,9 +131,9 @@ def bulk_insert(engine, count, seed, refs, now=None):
                 f"INSERT INTO hazard_photos ({', '.join(photo_cols)}) VALUES (?, ?, ?, ?, ?, ?)"
             )
             batch, photos = [], []
-            for n, row in enumerate(generated):
+            for row in generated:
                 batch.append([_sqlite_value(v) for v in row])
-                if n % 20 == 0:
+                if row[-1]:
                     photos.append((row[0].hex, PAYLOAD, "report", 0, '["no_exif"]', None))
                 if len(batch) == 50_000:
                     cursor.executemany(sql, batch)

@@ -105,6 +105,8 @@ class Hazard(Base):
     close_working_hours: Mapped[float | None] = mapped_column(sa.Float)
     # Times it came back (failed verification, reopened) and was returned (退回).
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Cited photos carrying an authenticity flag; kept with the flags, for statistics.
+    photos_flagged: Mapped[int] = mapped_column(default=0, server_default="0")
     return_count: Mapped[int] = mapped_column(default=0, server_default="0")
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("hazards.id"))
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)

@@ -89,6 +89,8 @@ def assess_citations(session, sha256s, rules=DEFAULT_RULES):
         )
         link.flags = list(result.flags)
         link.distance_m = result.distance_m
+    for hazard in {link.hazard for link in links}:
+        hazard.photos_flagged = sum(1 for link in hazard.photo_links if link.flags)
     session.flush()
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from server.models import Area, Category, Department, Hazard, HazardPhoto, User
+from server.models import Area, Category, Department, Hazard, User
 from server.services import workdays
 from server.services.errors import InvalidInput
 from server.services.lifecycle import OPEN
@@ -99,20 +99,6 @@ def _count(condition):
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-def _flagged_photos():
-    """How many photos this hazard cites carry an authenticity flag (an index lookup)."""
-    return (
-        sa.select(sa.func.count())
-        .where(
-            HazardPhoto.hazard_id == Hazard.id,
-            HazardPhoto.flags.is_not(None),
-            sa.cast(HazardPhoto.flags, sa.Text).not_in(("[]", "null")),
-        )
-        .correlate(Hazard)
-        .scalar_subquery()
-    )
-
-
 COUNTED = ("valid", "assigned", "rectified", "verified", "closed", "closed_on_time", "open",
            "open_overdue", "reopened", "returned", "by_volunteers", "by_grid_workers",
            "photos_flagged")  # fmt: skip
@@ -157,7 +143,7 @@ def _base(keys, joins, where, now):
                 sa.case((condition, 1), else_=0).label(name)
                 for name, condition in conditions.items()
             ),
-            _flagged_photos().label("photos_flagged"),
+            Hazard.photos_flagged.label("photos_flagged"),
             sa.case((closed, Hazard.close_working_hours)).label("hours"),
             sa.case((closed, Hazard.close_seconds)).label("seconds"),
         )

@@ -169,6 +169,8 @@ def _merge_into(session, hazard, into_id):
             have.add((link.sha256, link.phase))
     hazard.duplicate_of_id = target.id
     _dismiss_links(session, hazard.id, target.id, now=None)
+    session.flush()
+    assess_citations(session, [link.sha256 for link in hazard.photo_links])
     return {"into": str(target.id)}
 
 
