@@ -12,7 +12,6 @@ Python (a few dozen), never the hazards themselves.
 """
 
 import argparse
-import statistics as stat
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 from district_history import bulk_insert, fresh_app, references  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 from server.extensions import db  # noqa: E402
 from server.services import exports, stats  # noqa: E402
@@ -52,16 +52,6 @@ LEFT JOIN areas a ON a.id = h.street_id
 WHERE h.received_at >= :start AND h.received_at < :end
 GROUP BY a.code, a.name
 """
-
-
-def median_ms(function, runs):
-    function()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return stat.median(samples) * 1000
 
 
 def run(backend, count, runs):

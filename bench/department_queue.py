@@ -13,7 +13,6 @@ hand-written SQL. PostgreSQL: TEST_POSTGRES_URL or postgres@127.0.0.1:5432/test
 """
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 from district_history import bulk_insert, fresh_app, references  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 from server.extensions import db  # noqa: E402
 from server.models import User  # noqa: E402
@@ -50,16 +50,6 @@ FROM hazard_photos p LEFT JOIN photos f ON f.sha256 = p.sha256
 WHERE p.hazard_id IN ({ids})
 ORDER BY p.hazard_id, p.position
 """
-
-
-def median_ms(function, runs=40):
-    function()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
 
 
 def measure(app):

@@ -18,13 +18,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from uploads import intake  # noqa: E402
 from uploads.storage import LocalStorage  # noqa: E402
@@ -73,17 +73,6 @@ def ingest(path, storage, content_type):
         intake.store(received, processed, storage)
     finally:
         received.discard()
-
-
-def timed(function, runs):
-    """Return the median seconds of `runs` calls after one warm-up."""
-    function()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def cpu_per_call(function, runs):
@@ -154,7 +143,7 @@ def main():
         def run_heic():
             ingest(heic_path, storage, "image/heic")
 
-        intake_s = timed(run_jpeg, args.runs)
+        intake_s = median_seconds(run_jpeg, args.runs)
         intake_cpu = cpu_per_call(run_jpeg, args.runs)
         print(
             f"\nwhole intake, 12 MP JPEG:  {intake_s * 1000:7.1f} ms/photo  "
@@ -171,14 +160,14 @@ def main():
             def run_vips():
                 pyvips.Image.thumbnail(str(jpeg_path), 1600).write_to_buffer(".jpg[Q=82]")
 
-            vips_s = timed(run_vips, args.runs)
+            vips_s = median_seconds(run_vips, args.runs)
             vips_cpu = cpu_per_call(run_vips, args.runs)
             print(
                 f"pyvips thumbnail 1600 px:  {vips_s * 1000:7.1f} ms/photo  "
                 f"({vips_cpu * 1000:.0f} ms CPU)"
             )
             # Re-measure intake right after, so both saw the same machine state.
-            intake_again = timed(run_jpeg, args.runs)
+            intake_again = median_seconds(run_jpeg, args.runs)
             intake_s = min(intake_s, intake_again)
             ratio = intake_s / vips_s
             verdict = "PASS" if ratio <= 1.5 else "FAIL"
@@ -194,10 +183,10 @@ def main():
 
             print(
                 f"vipsthumbnail (CLI, incl. process start): "
-                f"{timed(run_cli, 5) * 1000:.1f} ms/photo (reference)"
+                f"{median_seconds(run_cli, 5) * 1000:.1f} ms/photo (reference)"
             )
 
-        heic_s = timed(run_heic, max(3, args.runs // 3))
+        heic_s = median_seconds(run_heic, max(3, args.runs // 3))
         heic_cpu = cpu_per_call(run_heic, 3)
         print(
             f"\nwhole intake, phone HEIC:  {heic_s * 1000:7.1f} ms/photo  "
