@@ -157,12 +157,26 @@ def _base(keys, joins, where, now):
     return query.where(where).cte("base").prefix_with("MATERIALIZED")
 
 
-def _quantiles(base, names):
+def _quantiles(base, names, dialect):
     """Nearest-rank p50 and p90 of the times to close, per group of `names`.
 
-    Window functions rank the closed hazards' durations; one aggregate then picks
-    rank ceil(p·n), in integer arithmetic both databases share.
+    PostgreSQL has it built in: percentile_disc(p) is the first value whose position
+    reaches p·n, which is the nearest rank. Elsewhere window functions rank the
+    closed hazards' durations and one aggregate picks rank ceil(p·n), in integer
+    arithmetic, so both databases give the same figures.
     """
+    if dialect == "postgresql":
+        query = sa.select(
+            *(base.c[n] for n in names),
+            *(
+                sa.func.percentile_disc(percent / 100)
+                .within_group(base.c[column])
+                .label(f"{column}_p{percent}")
+                for column in ("hours", "seconds")
+                for percent in (50, 90)
+            ),
+        ).where(base.c.hours.is_not(None))
+        return query.group_by(*(base.c[n] for n in names)) if names else query
     partition = [base.c[n] for n in names] or None
     ranked = (
         sa.select(
@@ -193,7 +207,7 @@ def _quantiles(base, names):
     return query
 
 
-def _figures_statements(keys, joins, where, now, outer):
+def _figures_statements(keys, joins, where, now, outer, dialect):
     """Return (counts, group quantiles, outer quantiles) over one base CTE.
 
     `outer` names the keys the totals are per (none: the whole period)."""
@@ -206,13 +220,14 @@ def _figures_statements(keys, joins, where, now, outer):
     )
     if names:
         counts = counts.group_by(*(base.c[n] for n in names))
-    return counts, _quantiles(base, names), _quantiles(base, outer)
+    return counts, _quantiles(base, names, dialect), _quantiles(base, outer, dialect)
 
 
 def _run(session, keys, joins, where, now, outer):
     """Return (count rows, quantiles by group, quantiles by outer group), one statement each
     for counts and quantiles, reading the period's hazards once per statement."""
-    counts, inner, totals = _figures_statements(keys, joins, where, now, outer)
+    dialect = session.get_bind().dialect.name
+    counts, inner, totals = _figures_statements(keys, joins, where, now, outer, dialect)
     names = [name for name, _ in keys]
     connection = session.connection()
     # One round trip: the three selects share the base CTE.
