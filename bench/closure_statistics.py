@@ -62,8 +62,9 @@ def run(backend, count, runs):
         bulk_insert(db.engine, count, 1, references(db.session), now=now)
         print(f"\n{backend}: loaded {count:,} hazards in {time.perf_counter() - start:.1f} s")
         today = now.date()
-        month = stats.period(date(today.year, today.month, 1) - timedelta(days=31),
-                             date(today.year, today.month, 1))  # fmt: skip
+        month = stats.period(
+            date(today.year, today.month, 1) - timedelta(days=31), date(today.year, today.month, 1)
+        )
         monday = today - timedelta(days=today.weekday() + 7)
         week = stats.Period(monday, monday + timedelta(days=7))
         name = stats.district_name(db.session)
@@ -72,8 +73,10 @@ def run(backend, count, runs):
         def hand(the_period):
             params = {"now": now, "start": the_period.start_at, "end": the_period.end_at}
             if backend == "sqlite":  # stored as naive UTC text there
-                params = {k: v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-                          for k, v in params.items()}  # fmt: skip
+                params = {
+                    k: v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+                    for k, v in params.items()
+                }
             return connection.execute(sa.text(HAND_WRITTEN), params).all()
 
         def summary():
@@ -92,16 +95,24 @@ def run(backend, count, runs):
         sheets = len(weekly_report_departments(week, now, name)) + 1
         results = {
             f"summary by street, a month ({in_month:,} hazards)": (
-                median_ms(summary, runs), median_ms(lambda: hand(month), runs), 1),
+                median_ms(summary, runs),
+                median_ms(lambda: hand(month), runs),
+                1,
+            ),
             f"weekly export, XLSX ({in_week:,} hazards, {sheets} sheets)": (
-                median_ms(weekly, runs), median_ms(lambda: hand(week), runs) * sheets, sheets),
-        }  # fmt: skip
+                median_ms(weekly, runs),
+                median_ms(lambda: hand(week), runs) * sheets,
+                sheets,
+            ),
+        }
         rows, total = summary()
         assert total["reported"] == in_month, (total["reported"], in_month)
         for label, (ours, baseline, _) in results.items():
             ratio = ours / baseline
-            print(f"  {label}: {ours:8.1f} ms; hand-written SQL {baseline:8.1f} ms; "
-                  f"{ratio:4.2f}× (target ≤ 2×) {'PASS' if ratio <= 2 else 'FAIL'}")  # fmt: skip
+            print(
+                f"  {label}: {ours:8.1f} ms; hand-written SQL {baseline:8.1f} ms; "
+                f"{ratio:4.2f}× (target ≤ 2×) {'PASS' if ratio <= 2 else 'FAIL'}"
+            )
         print(f"  rows that reached Python for the summary: {len(rows) + 1}")
         db.engine.dispose()
 

@@ -25,12 +25,35 @@ PG = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/t
     "postgresql://", "postgresql+psycopg://", 1
 )
 OPEN = ("assigned", "accepted", "rectifying", "rectified", "verified")
-COLUMNS = ("id", "reporter_id", "category_id", "description", "lat", "lon", "crs",
-           "observed_at", "received_at", "status", "severity", "version", "deadline",
-           "deadline_basis", "lead_department_id", "territorial_department_id", "street_id",
-           "community_id", "grid_id", "payload_hash", "assigned_at", "closed_at",
-           "close_seconds", "close_working_hours", "reopen_count", "return_count",
-           "photos_flagged")  # fmt: skip
+COLUMNS = (
+    "id",
+    "reporter_id",
+    "category_id",
+    "description",
+    "lat",
+    "lon",
+    "crs",
+    "observed_at",
+    "received_at",
+    "status",
+    "severity",
+    "version",
+    "deadline",
+    "deadline_basis",
+    "lead_department_id",
+    "territorial_department_id",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "payload_hash",
+    "assigned_at",
+    "closed_at",
+    "close_seconds",
+    "close_working_hours",
+    "reopen_count",
+    "return_count",
+    "photos_flagged",
+)
 TIMES = (7, 8, 12, 20, 21)  # positions of datetime columns
 PAYLOAD = hashlib.sha256(b"bench").hexdigest()
 
@@ -46,8 +69,13 @@ def fresh_app(backend, schema):
             conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
         engine.dispose()
         url = f"{PG}?options=-csearch_path%3D{schema}"
-    app = create_app({"DATABASE_URL": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "MEDIA_ROOT": tempfile.mkdtemp()})  # fmt: skip
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "MEDIA_ROOT": tempfile.mkdtemp(),
+        }
+    )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         load_demo(db.session, password_method="pbkdf2:sha256:1000")
@@ -70,9 +98,10 @@ def references(session):
     return {
         "categories": [(c.id, c.department_id) for c in session.scalars(sa.select(Category))],
         "grids": grids,
-        "reporters": list(session.scalars(
-            sa.select(User.id).where(User.role.in_(("volunteer", "grid_worker"))))),
-    }  # fmt: skip
+        "reporters": list(
+            session.scalars(sa.select(User.id).where(User.role.in_(("volunteer", "grid_worker"))))
+        ),
+    }
 
 
 def rows(count, seed, refs, now):
@@ -90,12 +119,35 @@ def rows(count, seed, refs, now):
             closed_at = received + took
             seconds = took.total_seconds()
             hours = seconds / 3600 * 5 / 7
-        yield (uuid.UUID(int=rng.getrandbits(128)), rng.choice(refs["reporters"]), category[0],
-               "压测隐患", 39.86 + rng.random() * 0.08, 116.6 + rng.random() * 0.12, "wgs84",
-               received, received, status, "general", 3, deadline, "china_working_days",
-               category[1], grid[3], grid[1], grid[2], grid[0], PAYLOAD, received, closed_at,
-               seconds, hours, int(rng.random() < 0.05), int(rng.random() < 0.03),
-               int(rng.random() < 0.05))  # fmt: skip
+        yield (
+            uuid.UUID(int=rng.getrandbits(128)),
+            rng.choice(refs["reporters"]),
+            category[0],
+            "压测隐患",
+            39.86 + rng.random() * 0.08,
+            116.6 + rng.random() * 0.12,
+            "wgs84",
+            received,
+            received,
+            status,
+            "general",
+            3,
+            deadline,
+            "china_working_days",
+            category[1],
+            grid[3],
+            grid[1],
+            grid[2],
+            grid[0],
+            PAYLOAD,
+            received,
+            closed_at,
+            seconds,
+            hours,
+            int(rng.random() < 0.05),
+            int(rng.random() < 0.03),
+            int(rng.random() < 0.05),
+        )
 
 
 def _sqlite_value(value):

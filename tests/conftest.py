@@ -8,7 +8,7 @@ from flask_migrate import upgrade
 
 from server import create_app
 from server.extensions import db
-from server.models import Base
+from server.models import Base, SyncState, new_epoch
 from server.services import demo as demo_service
 
 POSTGRES_URL = os.environ.get(
@@ -59,13 +59,14 @@ def database_url(request, tmp_path_factory):
 
 
 def empty_all_tables(session):
-    """Delete every row, children first, leaving the schema in place."""
+    """Delete every row, children first, leaving the schema and a new change counter."""
     if session.get_bind().dialect.name == "postgresql":
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(table.delete())
+    session.execute(sa.insert(SyncState).values(id=1, epoch=new_epoch(), counter=0))
     session.commit()
 
 

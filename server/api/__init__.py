@@ -3,7 +3,7 @@
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from server.api import auth, events, hazards, photos, reference, routing, stats
+from server.api import auth, events, hazards, photos, reference, routing, stats, sync
 
 BLUEPRINTS = [
     auth.blp,
@@ -13,6 +13,7 @@ BLUEPRINTS = [
     reference.blp,
     routing.blp,
     stats.blp,
+    sync.blp,
 ]
 
 # Endpoints whose bodies are not JSON: raw photo bytes.

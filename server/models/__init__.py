@@ -16,6 +16,7 @@ from server.models.hazards import (
     department_open,
 )
 from server.models.org import AREA_LEVELS, SEVERITIES, Area, Category, Department, RoutingRule
+from server.models.sync import Change, SyncState, new_epoch
 
 __all__ = [
     "AREA_LEVELS",
@@ -26,9 +27,11 @@ __all__ = [
     "ROLES",
     "SEVERITIES",
     "STATUSES",
+    "SyncState",
     "Area",
     "Base",
     "Category",
+    "Change",
     "Department",
     "DuplicateLink",
     "DeviceToken",
@@ -42,4 +45,5 @@ __all__ = [
     "User",
     "user_grids",
     "utcnow",
+    "new_epoch",
 ]

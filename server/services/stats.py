@@ -99,9 +99,21 @@ def _count(condition):
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-COUNTED = ("valid", "assigned", "rectified", "verified", "closed", "closed_on_time", "open",
-           "open_overdue", "reopened", "returned", "by_volunteers", "by_grid_workers",
-           "photos_flagged")  # fmt: skip
+COUNTED = (
+    "valid",
+    "assigned",
+    "rectified",
+    "verified",
+    "closed",
+    "closed_on_time",
+    "open",
+    "open_overdue",
+    "reopened",
+    "returned",
+    "by_volunteers",
+    "by_grid_workers",
+    "photos_flagged",
+)
 
 
 def _where(the_period, department_id, lead_only):
@@ -253,8 +265,9 @@ def _pad(select, names, outer):
     """Give every part of the union the same columns, NULL where a part has none."""
     sub = select.subquery()
     have = set(sub.c.keys())
-    return [(sub.c[name] if name in have else sa.null()).label(name)
-            for name in [*names, *COLUMNS_OUT]]  # fmt: skip
+    return [
+        (sub.c[name] if name in have else sa.null()).label(name) for name in [*names, *COLUMNS_OUT]
+    ]
 
 
 def _keyed(rows, names):
@@ -402,8 +415,10 @@ def department_sheets(session, the_period, *, now):
     hazard of the period, from one grouped pass (not one per department)."""
     department, street = aliased(Department), aliased(Area)
     keys = [("department", department.name), ("key", street.code), ("label", street.name)]
-    joins = [(department, department.id == Hazard.lead_department_id),
-             (street, street.id == Hazard.street_id)]  # fmt: skip
+    joins = [
+        (department, department.id == Hazard.lead_department_id),
+        (street, street.id == Hazard.street_id),
+    ]
     where = sa.and_(_where(the_period, None, False), department.kind == "sector")
     counts, times, overall = _run(session, keys, joins, where, now, ["department"])
     sheets = {}

@@ -27,3 +27,25 @@ def visible_to(viewer):
 def may_see_reporter(viewer, hazard):
     """Say whether `viewer` may know who reported `hazard` (举报人保密)."""
     return viewer.role == "office" or viewer.id == hazard.reporter_id
+
+
+def scope_contains(viewer, reporter_id, lead_department_id, territorial_department_id, grid_id):
+    """Say whether a hazard with these keys is in the viewer's scope (as visible_to does)."""
+    if viewer.role == "office":
+        return True
+    if reporter_id == viewer.id:
+        return True
+    if viewer.role == "grid_worker":
+        return grid_id is not None and grid_id in {g.id for g in viewer.grids}
+    if viewer.role == "dept_staff" and viewer.department is not None:
+        department = viewer.department
+        return lead_department_id == department.id or (
+            department.area_id is not None and territorial_department_id == department.id
+        )
+    return False
+
+
+def scope_fingerprint(viewer):
+    """Return a short text that changes whenever the viewer's scope changes."""
+    grids = ",".join(str(g.id) for g in sorted(viewer.grids, key=lambda g: g.id))
+    return f"{viewer.id}:{viewer.role}:{viewer.department_id}:{grids}"

@@ -7,8 +7,9 @@ import sys
 def test_domain_packages_import_without_flask():
     code = (
         "import sys, pkgutil, importlib, server.services, sync, uploads\n"
-        "for m in pkgutil.iter_modules(server.services.__path__):\n"
-        "    importlib.import_module('server.services.' + m.name)\n"
+        "for package in (server.services, sync, uploads):\n"
+        "    for m in pkgutil.iter_modules(package.__path__):\n"
+        "        importlib.import_module(package.__name__ + '.' + m.name)\n"
         "import server.models\n"
         "bad = sorted(n for n in sys.modules if n == 'flask' or n.startswith('flask_'))\n"
         "print(','.join(bad))\n"

@@ -1,0 +1,57 @@
+"""Schemas for offline sync."""
+
+import marshmallow as ma
+
+from schemas.common import StrictSchema
+from schemas.hazards import HazardSchema
+
+MAX_MUTATIONS = 1000
+
+
+class PullRequestSchema(StrictSchema):
+    """Where the device is in the feed, and how much it wants."""
+
+    cursor = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "as returned last time; null first"},
+    )
+    limit = ma.fields.Integer(load_default=500, validate=ma.validate.Range(1, 1000))
+
+
+class SyncRequestSchema(StrictSchema):
+    """A device's push (mutations in its order) and pull, in one call."""
+
+    device_id = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
+    mutations = ma.fields.List(
+        ma.fields.Dict(),
+        load_default=list,
+        metadata={"description": "pushed mutations (coming; send [])"},
+    )
+    pull = ma.fields.Nested(PullRequestSchema, load_default=dict)
+
+
+class ChangeSchema(ma.Schema):
+    """One change for the device: a hazard to store (upsert) or to forget (remove)."""
+
+    op = ma.fields.String(metadata={"description": "upsert or remove"})
+    type = ma.fields.String()
+    id = ma.fields.UUID()
+    version = ma.fields.Integer()
+    data = ma.fields.Nested(HazardSchema)
+
+
+class PullResponseSchema(ma.Schema):
+    """One page of changes and the cursor for the next."""
+
+    changes = ma.fields.List(ma.fields.Nested(ChangeSchema))
+    cursor = ma.fields.String()
+    has_more = ma.fields.Boolean()
+    reset = ma.fields.Boolean(metadata={"description": "start again: drop stored hazards"})
+
+
+class SyncResponseSchema(ma.Schema):
+    """One result per pushed mutation, and one page of changes."""
+
+    results = ma.fields.List(ma.fields.Dict())
+    pull = ma.fields.Nested(PullResponseSchema)

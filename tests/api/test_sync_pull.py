@@ -1,0 +1,147 @@
+"""Pulling a device's scope: first sync paged and resumable, then the change feed."""
+
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.models import SyncState, User
+from tests.helpers import add_user, assert_problem, file_report, login, take
+
+
+def sync(client, headers, cursor=None, limit=500, **extra):
+    body = {"device_id": "phone-1", "mutations": [], "pull": {"cursor": cursor, "limit": limit}}
+    body.update(extra)
+    response = client.post("/api/v1/sync", json=body, headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json["pull"]
+
+
+def follow(client, headers, cursor=None, limit=500):
+    """Pull until nothing more; return ({id: record}, removed ids, cursor, pages)."""
+    held, removed, pages = {}, set(), 0
+    while True:
+        page = sync(client, headers, cursor, limit)
+        pages += 1
+        if page["reset"]:
+            held.clear()
+        for change in page["changes"]:
+            if change["op"] == "upsert":
+                held[change["id"]] = change["data"]
+                removed.discard(change["id"])
+            else:
+                held.pop(change["id"], None)
+                removed.add(change["id"])
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return held, removed, cursor, pages
+
+
+def test_first_sync_gives_exactly_the_scope(client, demo):
+    volunteer = login(client, "volunteer")
+    mine = file_report(client, volunteer)["id"]
+    other = file_report(client, login(client, "gridworker"), grid="110112004001G01")["id"]
+    held, _, _, _ = follow(client, volunteer)
+    assert mine in held and other not in held
+    assert held[mine]["reporter"]["username"] == "volunteer"
+    office, _, _, _ = follow(client, login(client, "office"))
+    assert {mine, other} <= set(office)
+
+
+def test_changes_after_the_cursor_arrive_and_nothing_twice(client, demo):
+    office = login(client, "office")
+    held, _, cursor, _ = follow(client, office)
+    hazard = file_report(client, login(client, "volunteer"))["id"]
+    take(client, login(client, "fire"), hazard, "accept")
+    page = sync(client, office, cursor)
+    assert [(c["op"], c["id"], c["version"]) for c in page["changes"]] == [("upsert", hazard, 3)]
+    assert sync(client, office, page["cursor"])["changes"] == []
+
+
+def test_a_reassigned_hazard_leaves_one_department_and_enters_another(client, demo, app):
+    add_user(app, "gas", "dept_staff", "gas-staff-1", department_code="urban-mgmt")
+    fire, gas = login(client, "fire"), login(client, "gas", password="gas-staff-1")
+    hazard = file_report(client, login(client, "volunteer"))["id"]
+    fire_held, _, fire_cursor, _ = follow(client, fire)
+    gas_held, _, gas_cursor, _ = follow(client, gas)
+    assert hazard in fire_held and hazard not in gas_held  # gas's cursor is past its creation
+    take(client, login(client, "office"), hazard, "reassign", department="urban-mgmt")
+    _, fire_removed, _, _ = follow(client, fire, fire_cursor)
+    gas_after, _, _, _ = follow(client, gas, gas_cursor)
+    assert hazard in fire_removed
+    assert gas_after[hazard]["lead_department"] == "urban-mgmt"  # sent whole
+    assert gas_after[hazard]["reporter"] is None  # and still without its reporter
+
+
+def test_a_first_sync_cut_off_part_way_resumes_without_gaps_or_doubles(client, demo, app):
+    volunteer = login(client, "volunteer")
+    for _ in range(45):
+        file_report(client, volunteer)
+    office = login(client, "office")
+    cursor, seen = None, []
+    for _ in range(3):  # three pages of ten, then the phone loses its signal
+        page = sync(client, office, cursor, limit=10)
+        seen += [c["id"] for c in page["changes"]]
+        cursor = page["cursor"]
+    file_report(client, volunteer)  # the world moves on meanwhile
+    held, _, _, _ = follow(client, office, cursor, limit=10)
+    all_ids = seen + list(held)
+    with app.app_context():
+        server_side = {str(i) for i in db.session.scalars(sa.text("SELECT id FROM hazards"))}
+    assert len(seen) == len(set(seen)) == 30
+    assert {str(i).replace("-", "") for i in all_ids} == {i.replace("-", "") for i in server_side}
+
+
+def test_a_cursor_from_another_database_resets_the_device(client, demo, app):
+    office = login(client, "office")
+    _, _, cursor, _ = follow(client, office)
+    with app.app_context():
+        db.session.execute(sa.update(SyncState).values(epoch="restored-from-backup"))
+        db.session.commit()
+    page = sync(client, office, cursor)
+    assert page["reset"] is True and page["changes"]  # and the device is sent its scope again
+
+
+def test_a_cursor_from_before_the_scope_changed_resets_the_device(client, demo, app):
+    grid = login(client, "gridworker")
+    _, _, cursor, _ = follow(client, grid)
+    with app.app_context():
+        from server.models import Area
+
+        worker = db.session.scalar(sa.select(User).filter_by(username="gridworker"))
+        worker.grids.append(db.session.scalar(sa.select(Area).filter_by(code="110112004001G01")))
+        db.session.commit()
+    assert sync(client, grid, cursor)["reset"] is True
+
+
+def test_a_tampered_cursor_is_refused(client, demo):
+    office = login(client, "office")
+    _, _, cursor, _ = follow(client, office)
+    tampered = cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB")
+    response = client.post(
+        "/api/v1/sync", json={"device_id": "p", "pull": {"cursor": tampered}}, headers=office
+    )
+    assert "cursor" in assert_problem(response, 422)["errors"]
+
+
+def test_pushing_is_refused_clearly_until_it_is_built(client, demo):
+    response = client.post(
+        "/api/v1/sync",
+        headers=login(client, "volunteer"),
+        json={"device_id": "p", "mutations": [{"seq": 1, "type": "hazard.create"}]},
+    )
+    assert "mutations" in assert_problem(response, 422)["errors"]
+
+
+def test_sync_refuses_bad_bodies(client, demo):
+    headers = login(client, "volunteer")
+    assert_problem(client.post("/api/v1/sync", json=[1, 2], headers=headers), 422)
+    assert_problem(
+        client.post(
+            "/api/v1/sync", data="{", headers={**headers, "Content-Type": "application/json"}
+        ),
+        400,
+    )
+    response = client.post(
+        "/api/v1/sync", json={"device_id": "p", "mutations": [{}] * 1001}, headers=headers
+    )
+    assert "mutations" in assert_problem(response, 422)["errors"]
+    assert_problem(client.post("/api/v1/sync", json={"device_id": "p"}), 401)
