@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from schemas.common import StrictSchema
-from schemas.hazards import HazardSchema
+from schemas.hazards import SHA256, HazardSchema
 
 MAX_MUTATIONS = 1000
 
@@ -19,16 +19,41 @@ class PullRequestSchema(StrictSchema):
     limit = ma.fields.Integer(load_default=500, validate=ma.validate.Range(1, 1000))
 
 
+class MutationSchema(StrictSchema):
+    """One change made on the device, in its order."""
+
+    seq = ma.fields.Integer(
+        required=True,
+        strict=True,
+        validate=ma.validate.Range(min=1),
+        metadata={"description": "per device, increasing"},
+    )
+    id = ma.fields.UUID(required=True, metadata={"description": "client id of the mutation"})
+    type = ma.fields.String(
+        required=True,
+        metadata={"description": "hazard.create, hazard.comment, hazard.accept, hazard.verify, …"},
+    )
+    entity_id = ma.fields.UUID(required=True, metadata={"description": "the hazard"})
+    base_version = ma.fields.Integer(load_default=None, allow_none=True)
+    data = ma.fields.Dict(load_default=dict)
+    photos = ma.fields.List(ma.fields.String(validate=SHA256), load_default=list)
+    occurred_at = ma.fields.AwareDateTime(
+        required=True, format="iso", metadata={"description": "the device's clock"}
+    )
+
+
 class SyncRequestSchema(StrictSchema):
     """A device's push (mutations in its order) and pull, in one call."""
 
     device_id = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
-    mutations = ma.fields.List(
-        ma.fields.Dict(),
-        load_default=list,
-        metadata={"description": "pushed mutations (coming; send [])"},
-    )
-    pull = ma.fields.Nested(PullRequestSchema, load_default=dict)
+    mutations = ma.fields.List(ma.fields.Nested(MutationSchema), load_default=list)
+    pull = ma.fields.Nested(PullRequestSchema, load_default=lambda: {"cursor": None, "limit": 500})
+
+    @ma.validates("mutations")
+    def _in_order(self, mutations, **kwargs):
+        seqs = [m["seq"] for m in mutations if "seq" in m]  # invalid ones are reported apart
+        if any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
+            raise ma.ValidationError("seq must increase through the batch")
 
 
 class ChangeSchema(ma.Schema):

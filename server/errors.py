@@ -111,9 +111,10 @@ def handle_http_exception(error):
     elif error.code == 400 and errors:
         detail = "; ".join(str(m) for msgs in errors.values() for m in msgs) or detail
     headers = {}
+    extra = {"limit": error.limit} if getattr(error, "limit", None) else None
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
-    return problem(error.code, detail, errors=errors, headers=headers)
+    return problem(error.code, detail, errors=errors, headers=headers, extra=extra)
 
 
 def handle_unexpected(error):

@@ -1,36 +1,62 @@
 """Offline sync: one call pushes a device's mutations and pulls its scope (SPEC §9)."""
 
-from flask import current_app, g
+from functools import wraps
+
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from schemas.sync import MAX_MUTATIONS, SyncRequestSchema, SyncResponseSchema
 from server.api.security import login_required
+from server.config import policy
 from server.extensions import db
-from server.services.errors import InvalidInput
-from sync import feed
+from sync import feed, push
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Offline sync (离线同步)")
+
+
+class TooManyMutations(RequestEntityTooLarge):
+    """More mutations than one call may carry; the limit is in the answer."""
+
+    description = f"at most {MAX_MUTATIONS} mutations per call; send the rest in further calls"
+    limit = MAX_MUTATIONS
+
+
+def _mutation(loaded):
+    loaded["photos"] = tuple(loaded["photos"])
+    return push.Mutation(**loaded)
+
+
+def batch_limit(view):
+    """Refuse an oversized batch with 413 (stating the limit) before reading it."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = 16 * 1024 * 1024
+        raw = request.get_json(silent=True)
+        if isinstance(raw, dict) and len(raw.get("mutations") or []) > MAX_MUTATIONS:
+            raise TooManyMutations()
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @blp.route("/sync")
 class Sync(MethodView):
     @blp.response(200, SyncResponseSchema)
     @login_required()
+    @batch_limit
     @blp.arguments(SyncRequestSchema)
     def post(self, body):
-        """Pull the changes in your scope since your cursor (pushing is being built)."""
-        if len(body["mutations"]) > MAX_MUTATIONS:
-            raise InvalidInput(
-                f"at most {MAX_MUTATIONS} mutations per call",
-                errors={"mutations": [f"at most {MAX_MUTATIONS}"]},
-            )
-        if body["mutations"]:
-            raise InvalidInput(
-                "pushing mutations through sync is not available yet: file reports with "
-                "POST /api/v1/hazards and steps with POST /api/v1/hazards/{id}/events",
-                errors={"mutations": ["send an empty list for now"]},
-            )
+        """Push your mutations (applied in order, exactly once) and pull your scope."""
+        results = push.push(
+            db.session,
+            g.user,
+            body["device_id"],
+            [_mutation(m) for m in body["mutations"]],
+            policy=policy(current_app.config),
+        )
         pull = body["pull"]
         page = feed.pull(
             db.session,
@@ -40,7 +66,7 @@ class Sync(MethodView):
             secret=current_app.config["SECRET_KEY"],
         )
         return {
-            "results": [],
+            "results": results,
             "pull": {
                 "changes": page.changes,
                 "cursor": page.cursor,

@@ -16,7 +16,7 @@ from server.models.hazards import (
     department_open,
 )
 from server.models.org import AREA_LEVELS, SEVERITIES, Area, Category, Department, RoutingRule
-from server.models.sync import Change, SyncState, new_epoch
+from server.models.sync import Change, SyncDevice, SyncReceipt, SyncState, new_epoch
 
 __all__ = [
     "AREA_LEVELS",
@@ -27,6 +27,8 @@ __all__ = [
     "ROLES",
     "SEVERITIES",
     "STATUSES",
+    "SyncDevice",
+    "SyncReceipt",
     "SyncState",
     "Area",
     "Base",

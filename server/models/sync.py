@@ -118,3 +118,31 @@ def _forget(session):
 def new_epoch():
     """Return a fresh epoch id (a database rebuilt from scratch gets a new one)."""
     return uuid.uuid4().hex
+
+
+class SyncDevice(Base):
+    """A device of a user, and the last mutation number it has had answered."""
+
+    __tablename__ = "sync_devices"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    # Updated with every mutation, so one device's requests queue behind each other.
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SyncReceipt(Base):
+    """The answer given to one mutation, kept so a resend gets the same answer."""
+
+    __tablename__ = "sync_receipts"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    mutation_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    payload_hash: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(12))
+    # The result exactly as first answered (JSON text), returned again on a resend.
+    result: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

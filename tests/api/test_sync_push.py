@@ -1,0 +1,267 @@
+"""Pushing a day's work from a phone: exactly once, in order, nothing lost (SPEC §9)."""
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.models import Hazard, HazardEvent, SyncReceipt
+from server.services.demo import grid_centre
+from tests.helpers import assert_problem, file_report, login, take
+from tests.photos import jpeg, sha
+
+NOW = datetime.now(UTC)
+
+
+def create(seq, hazard_id=None, photos=(), when=None, **data):
+    """A hazard.create mutation placed in the grid worker's grid."""
+    lat, lon = grid_centre("110112001001G02")
+    hazard_id = hazard_id or str(uuid.uuid4())
+    when = (when or NOW).isoformat()
+    body = {
+        "category": "fire_lane_blocked",
+        "description": "离线上报：消防通道堵塞",
+        "lat": lat,
+        "lon": lon,
+        "observed_at": when,
+    }
+    body.update(data)
+    return {
+        "seq": seq,
+        "id": str(uuid.uuid4()),
+        "type": "hazard.create",
+        "entity_id": hazard_id,
+        "data": body,
+        "photos": list(photos),
+        "occurred_at": when,
+    }
+
+
+def step(seq, hazard_id, type_, photos=(), when=None, **data):
+    """A lifecycle step mutation."""
+    return {
+        "seq": seq,
+        "id": str(uuid.uuid4()),
+        "type": f"hazard.{type_}",
+        "entity_id": hazard_id,
+        "data": data,
+        "photos": list(photos),
+        "occurred_at": (when or NOW).isoformat(),
+    }
+
+
+def push(client, headers, mutations, device="phone-1"):
+    response = client.post(
+        "/api/v1/sync", json={"device_id": device, "mutations": mutations}, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    return response.json["results"]
+
+
+def count(app, model, *where):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_a_day_of_reports_is_applied_in_order(client, demo, app):
+    grid = login(client, "gridworker")
+    batch = [create(n) for n in range(1, 4)]
+    results = push(client, grid, batch)
+    assert [(r["seq"], r["status"], r["version"]) for r in results] == [
+        (1, "applied", 2),
+        (2, "applied", 2),
+        (3, "applied", 2),
+    ]
+    for mutation in batch:
+        hazard = client.get(f"/api/v1/hazards/{mutation['entity_id']}", headers=grid).json
+        assert hazard["status"] == "assigned" and hazard["grid"] == "110112001001G02"
+
+
+def test_a_lost_response_resent_gives_the_same_answers_and_nothing_twice(client, demo, app):
+    grid = login(client, "gridworker")
+    batch = [create(1), create(2)]
+    first = push(client, grid, batch)
+    again = push(client, grid, batch)
+    assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+    assert [r["original"] for r in again] == first
+    assert count(app, Hazard, Hazard.reporter_id.is_not(None)) == 6 + 2
+
+
+def test_the_same_batch_sent_twice_at_once_is_applied_once(app, demo):
+    headers = login(app.test_client(), "gridworker")
+    batch = [create(1), create(2), create(3)]
+    answers, barrier = [], threading.Barrier(2)
+
+    def send():
+        barrier.wait()
+        answers.append(
+            app.test_client().post(
+                "/api/v1/sync", headers=headers, json={"device_id": "phone-1", "mutations": batch}
+            )
+        )
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200, 200], [a.json for a in answers]
+    statuses = sorted(tuple(r["status"] for r in a.json["results"]) for a in answers)
+    assert statuses == [("applied",) * 3, ("duplicate",) * 3]
+    assert count(app, Hazard) == 6 + 3
+    assert count(app, SyncReceipt) == 3
+
+
+def test_a_later_batch_that_overtakes_an_earlier_one_is_deferred(client, demo, app):
+    grid = login(client, "gridworker")
+    early, late = [create(1), create(2)], [create(3), create(4)]
+    assert [r["status"] for r in push(client, grid, late)] == ["deferred", "deferred"]
+    assert count(app, Hazard) == 6  # nothing stored
+    assert [r["status"] for r in push(client, grid, early)] == ["applied", "applied"]
+    assert [r["status"] for r in push(client, grid, late)] == ["applied", "applied"]
+    assert count(app, Hazard) == 10
+
+
+def test_a_reused_seq_with_other_content_is_rejected_and_the_original_kept(client, demo, app):
+    grid = login(client, "gridworker")
+    original = create(1)
+    push(client, grid, [original])
+    other = create(1, description="完全不同的内容")
+    [result] = push(client, grid, [other])
+    assert result["status"] == "rejected" and "already used" in result["reason"]
+    assert count(app, Hazard, Hazard.id == uuid.UUID(other["entity_id"])) == 0
+
+
+def test_a_fault_part_way_loses_nothing_and_a_retry_converges(client, demo, app, monkeypatch):
+    grid = login(client, "gridworker")
+    batch = [create(n) for n in range(1, 7)]
+    import sync.push as engine
+
+    real_apply, calls = engine._apply, []
+
+    def flaky(session, user, mutation, now, policy):
+        calls.append(mutation.seq)
+        if mutation.seq == 4 and calls.count(4) == 1:
+            raise RuntimeError("disk full")  # the server fails mid-batch
+        return real_apply(session, user, mutation, now, policy)
+
+    monkeypatch.setattr(engine, "_apply", flaky)
+    response = client.post(
+        "/api/v1/sync", headers=grid, json={"device_id": "phone-1", "mutations": batch}
+    )
+    assert_problem(response, 500)
+    assert count(app, SyncReceipt) == 3 and count(app, Hazard) == 6 + 3
+    retry = push(client, grid, batch)
+    assert [r["status"] for r in retry] == ["duplicate"] * 3 + ["applied"] * 3
+    assert count(app, SyncReceipt) == 6 and count(app, Hazard) == 6 + 6
+
+
+def test_an_offline_verification_after_closure_is_a_kept_conflict(client, demo, app):
+    office, fire, grid = login(client, "office"), login(client, "fire"), login(client, "gridworker")
+    hazard = file_report(client, login(client, "volunteer"), grid="110112001001G02")["id"]
+    for type_, extra in (("accept", {}), ("start", {}), ("rectify", {"photos": [sha(jpeg())]})):
+        take(client, fire, hazard, type_, **extra)
+    take(client, office, hazard, "verify", result="pass")
+    take(client, office, hazard, "close")
+    offline = step(1, hazard, "verify", result="pass", when=NOW - timedelta(hours=3))
+    [result] = push(client, grid, [offline])
+    assert result["status"] == "conflict"
+    assert result["current"]["status"] == "closed"
+    after = client.get(f"/api/v1/hazards/{hazard}", headers=office).json
+    assert after["status"] == "closed"
+    history = client.get(f"/api/v1/hazards/{hazard}/events", headers=office).json
+    assert history[-1]["type"] == "sync_conflict" and history[-1]["data"]["applied"] is False
+    [again] = push(client, grid, [offline])
+    assert again["status"] == "duplicate" and again["original"] == result
+
+
+@pytest.mark.parametrize("photo_first", [True, False], ids=["photo-first", "record-first"])
+def test_photos_and_records_arrive_in_either_order(client, demo, app, photo_first):
+    grid = login(client, "gridworker")
+    data = jpeg(make="offline")
+
+    def upload():
+        return client.put(
+            f"/api/v1/photos/{sha(data)}",
+            data=data,
+            headers={**grid, "Content-Type": "image/jpeg"},
+        )
+
+    if photo_first:
+        assert upload().status_code == 201
+    [result] = push(client, grid, [create(1, photos=[sha(data)])])
+    assert result["missing_photos"] == ([] if photo_first else [sha(data)])
+    if not photo_first:
+        assert upload().status_code == 201
+    hazard = client.get(f"/api/v1/hazards/{result_hazard(app)}", headers=grid).json
+    assert hazard["photo_details"][0]["missing"] is False
+
+
+def result_hazard(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(Hazard.id).order_by(Hazard.received_at.desc()))
+
+
+@pytest.mark.parametrize(
+    ("shift", "flag"), [(timedelta(days=2), "ahead"), (-timedelta(days=3 * 365), "behind")]
+)
+def test_a_wrong_device_clock_changes_nothing_but_is_flagged(client, demo, app, shift, flag):
+    grid = login(client, "gridworker")
+    [result] = push(client, grid, [create(1, when=NOW + shift)])
+    assert result["status"] == "applied" and result["clock"] == flag
+    with app.app_context():
+        hazard = db.session.scalar(sa.select(Hazard).order_by(Hazard.received_at.desc()))
+        assert abs((hazard.received_at - datetime.now(UTC)).total_seconds()) < 60
+
+
+@pytest.mark.parametrize(
+    ("mutation", "reason"),
+    [
+        ({"type": "hazard.teleport"}, "unknown mutation type"),
+        ({"data": {"category": "ufo"}}, "category"),
+        ({"data": {"lat": 500}}, "lat"),
+    ],
+)
+def test_invalid_mutations_are_rejected_with_a_reason_and_do_not_block(
+    client, demo, app, mutation, reason
+):
+    grid = login(client, "gridworker")
+    bad = create(1)
+    bad["type"] = mutation.get("type", bad["type"])
+    bad["data"].update(mutation.get("data", {}))
+    results = push(client, grid, [bad, create(2)])
+    assert results[0]["status"] == "rejected" and reason in results[0]["reason"]
+    assert results[1]["status"] == "applied"  # the device is not blocked behind it
+
+
+def test_a_step_on_a_hazard_the_user_may_not_touch_is_rejected(client, demo):
+    hazard = file_report(client, login(client, "volunteer"), grid="110112004001G01")["id"]
+    [result] = push(client, login(client, "gridworker"), [step(1, hazard, "verify", result="pass")])
+    assert result["status"] == "rejected" and "no such hazard" in result["reason"]
+
+
+@pytest.mark.parametrize(
+    ("mutations", "field"),
+    [
+        ([{"seq": 2}, {"seq": 1}], "mutations"),
+        ([{"seq": 0}], "mutations"),
+        ([{"seq": "one"}], "mutations"),
+        ([{"id": "not-a-uuid"}], "mutations"),
+    ],
+)
+def test_a_malformed_batch_is_refused_whole(client, demo, app, mutations, field):
+    batch = []
+    for n, override in enumerate(mutations, start=1):
+        mutation = create(n)
+        mutation.update(override)
+        batch.append(mutation)
+    response = client.post(
+        "/api/v1/sync",
+        headers=login(client, "gridworker"),
+        json={"device_id": "p", "mutations": batch},
+    )
+    assert field in assert_problem(response, 422)["errors"]
+    assert count(app, Hazard) == 6 and count(app, HazardEvent, HazardEvent.type == "report") == 6
