@@ -94,6 +94,7 @@ QUEUE_VIEWS = (
     "duplicates",
     "major",
     "overdue",
+    "conflicts",
 )
 
 

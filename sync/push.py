@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.hazards import HazardCreateSchema
 from server.models import Hazard, Photo, SyncDevice, SyncReceipt, utcnow
+from server.services.corrections import correct_report
 from server.services.errors import DomainError
 from server.services.hazards import NewReport, report_hazard
 from server.services.lifecycle import STEP_TYPES, IllegalTransition, Step
@@ -28,7 +29,7 @@ from server.services.steps import StepRequest, append_event, apply_step
 from server.services.visibility import visible_to
 
 STEP_MUTATIONS = {f"hazard.{t}": t for t in STEP_TYPES}
-TYPES = ("hazard.create", *STEP_MUTATIONS)
+TYPES = ("hazard.create", "hazard.update", *STEP_MUTATIONS)
 CLOCK_AHEAD = timedelta(minutes=10)
 CLOCK_BEHIND = timedelta(days=30)
 
@@ -203,6 +204,18 @@ def _apply(session, user, mutation, now, policy):
             "version": hazard.version,
             "missing_photos": _missing(session, list(loaded["photos"])),
         }
+    if mutation.type == "hazard.update":
+        changes = {k: v for k, v in mutation.data.items() if k != "crs"}
+        hazard, _ = correct_report(
+            session,
+            user,
+            mutation.entity_id,
+            changes,
+            base_version=mutation.base_version,
+            crs=mutation.data.get("crs", "wgs84"),
+            now=now,
+        )
+        return {"status": "applied", "version": hazard.version, "missing_photos": []}
     step_type = STEP_MUTATIONS.get(mutation.type)
     if step_type is None:
         raise Refused(f"unknown mutation type {mutation.type!r}; one of {', '.join(TYPES)}")
@@ -262,8 +275,11 @@ def _conflict(session, user, mutation, error, now):
         },
     )
     session.flush()
-    return {
+    result = {
         "status": "conflict",
         "reason": getattr(error, "message", str(error)),
         "current": {**current, "version": hazard.version},
     }
+    if "fields" in error.context:  # both values kept: the device's and the one in force
+        result["fields"] = error.context["fields"]
+    return result

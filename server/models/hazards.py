@@ -105,6 +105,9 @@ class Hazard(Base):
     close_working_hours: Mapped[float | None] = mapped_column(sa.Float)
     # Times it came back (failed verification, reopened) and was returned (退回).
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The version at which each correctable field last changed: an offline edit made
+    # from an older version conflicts only if its own field moved on since.
+    field_versions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Cited photos carrying an authenticity flag; kept with the flags, for statistics.
     photos_flagged: Mapped[int] = mapped_column(default=0, server_default="0")
     return_count: Mapped[int] = mapped_column(default=0, server_default="0")

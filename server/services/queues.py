@@ -5,7 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.models import DuplicateLink, Hazard, department_open
+from server.models import DuplicateLink, Hazard, HazardEvent, department_open
 from server.services import paging
 from server.services.errors import InvalidInput, PermissionDenied
 from server.services.hazards import RECORDS, records_for
@@ -17,7 +17,7 @@ OLDEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id",
 VIEWS = {
     "dept_staff": ("lead", "territorial"),
     "grid_worker": ("verify",),
-    "office": ("triage", "extensions", "duplicates", "major", "overdue", "verify"),
+    "office": ("triage", "extensions", "duplicates", "major", "overdue", "verify", "conflicts"),
 }
 
 
@@ -54,6 +54,12 @@ def _selection(view, role):
         return sa.and_(open_, Hazard.extension_requested_until.is_not(None)), URGENT_FIRST
     if view == "duplicates":
         return sa.and_(open_, _pending_duplicate()), OLDEST_FIRST
+    if view == "conflicts":
+        # Steps made offline that could no longer apply (kept, not applied).
+        conflicted = sa.exists().where(
+            HazardEvent.hazard_id == Hazard.id, HazardEvent.type == "sync_conflict"
+        )
+        return conflicted, OLDEST_FIRST
     if view == "major":
         return sa.and_(open_, Hazard.severity == "major"), OLDEST_FIRST
     return sa.and_(

@@ -176,6 +176,8 @@ def test_an_offline_verification_after_closure_is_a_kept_conflict(client, demo, 
     assert history[-1]["type"] == "sync_conflict" and history[-1]["data"]["applied"] is False
     [again] = push(client, grid, [offline])
     assert again["status"] == "duplicate" and again["original"] == result
+    conflicts = client.get("/api/v1/queue?view=conflicts", headers=office).json["items"]
+    assert [h["id"] for h in conflicts] == [hazard]  # listed for the office
 
 
 @pytest.mark.parametrize("photo_first", [True, False], ids=["photo-first", "record-first"])
@@ -265,3 +267,97 @@ def test_a_malformed_batch_is_refused_whole(client, demo, app, mutations, field)
     )
     assert field in assert_problem(response, 422)["errors"]
     assert count(app, Hazard) == 6 and count(app, HazardEvent, HazardEvent.type == "report") == 6
+
+
+def test_a_reset_cursor_still_takes_the_devices_unsent_mutations(client, demo, app):
+    from server.models import SyncState
+
+    grid = login(client, "gridworker")
+    first = client.post("/api/v1/sync", headers=grid, json={"device_id": "phone-1"}).json
+    with app.app_context():
+        db.session.execute(sa.update(SyncState).values(epoch="another-database"))
+        db.session.commit()
+    offline = create(1)
+    answer = client.post(
+        "/api/v1/sync",
+        headers=grid,
+        json={
+            "device_id": "phone-1",
+            "mutations": [offline],
+            "pull": {"cursor": first["pull"]["cursor"]},
+        },
+    ).json
+    assert answer["results"][0]["status"] == "applied"
+    assert answer["pull"]["reset"] is True
+    assert offline["entity_id"] in [c["id"] for c in answer["pull"]["changes"]]
+
+
+def correction(seq, hazard_id, base_version, **data):
+    return {
+        "seq": seq,
+        "id": str(uuid.uuid4()),
+        "type": "hazard.update",
+        "entity_id": hazard_id,
+        "base_version": base_version,
+        "data": data,
+        "occurred_at": NOW.isoformat(),
+    }
+
+
+def test_two_devices_editing_different_fields_from_one_version_both_apply(client, demo, app):
+    grid = login(client, "gridworker")
+    [made] = push(client, grid, [create(1)])
+    hazard_id = push_entity(app)
+    base = made["version"]
+    [first] = push(
+        client,
+        grid,
+        [correction(2, hazard_id, base, description="消防通道被三轮车堵住")],
+        device="phone-1",
+    )
+    [second] = push(
+        client, grid, [correction(1, hazard_id, base, address="5号楼北侧")], device="tablet"
+    )
+    assert (first["status"], second["status"]) == ("applied", "applied")
+    hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=grid).json
+    assert hazard["description"] == "消防通道被三轮车堵住" and hazard["address"] == "5号楼北侧"
+
+
+def test_two_devices_editing_the_same_field_conflict_and_both_values_are_kept(client, demo, app):
+    grid, office = login(client, "gridworker"), login(client, "office")
+    [made] = push(client, grid, [create(1)])
+    hazard_id = push_entity(app)
+    base = made["version"]
+    push(client, grid, [correction(2, hazard_id, base, description="第一台设备的描述")])
+    [late] = push(
+        client,
+        grid,
+        [correction(1, hazard_id, base, description="第二台设备的描述")],
+        device="tablet",
+    )
+    assert late["status"] == "conflict"
+    assert late["fields"] == {
+        "description": {"yours": "第二台设备的描述", "current": "第一台设备的描述"}
+    }
+    hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=grid).json
+    assert hazard["description"] == "第一台设备的描述"
+    history = client.get(f"/api/v1/hazards/{hazard_id}/events", headers=office).json
+    kept = [e for e in history if e["type"] == "sync_conflict"]
+    assert kept and kept[-1]["data"]["data"] == {"description": "第二台设备的描述"}
+
+
+def test_a_correction_of_the_category_routes_the_hazard_again(client, demo, app):
+    grid = login(client, "gridworker")
+    [made] = push(client, grid, [create(1)])
+    hazard_id = push_entity(app)
+    [fixed] = push(
+        client, grid, [correction(2, hazard_id, made["version"], category="gas_no_alarm_or_valve")]
+    )
+    assert fixed["status"] == "applied"
+    hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=grid).json
+    assert hazard["lead_department"] == "urban-mgmt" and hazard["status"] == "assigned"
+
+
+def push_entity(app):
+    with app.app_context():
+        return str(db.session.scalar(sa.select(Hazard.id).order_by(Hazard.received_at.desc())))
