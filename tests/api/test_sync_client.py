@@ -1,0 +1,86 @@
+"""The reference client plays a whole offline day against the server."""
+
+import pytest
+
+from server.services.demo import grid_centre
+from sync.client import SyncClient, SyncFailed
+from tests.helpers import file_report, login, take
+from tests.photos import jpeg
+
+
+class FlaskTransport:
+    """The client's transport over the Flask test client, failing when told to."""
+
+    def __init__(self, client, headers, failures=0):
+        self.client, self.headers, self.failures, self.calls = client, headers, failures, 0
+
+    def _maybe_fail(self):
+        self.calls += 1
+        if self.failures:
+            self.failures -= 1
+            return True
+        return False
+
+    def post(self, path, body):
+        if self._maybe_fail():
+            return 503, None  # the network, or the server, had a bad moment
+        response = self.client.post(path, json=body, headers=self.headers)
+        return response.status_code, response.json
+
+    def put(self, path, data, content_type):
+        if self._maybe_fail():
+            raise ConnectionResetError("signal lost")
+        response = self.client.put(
+            path, data=data, headers={**self.headers, "Content-Type": content_type}
+        )
+        return response.status_code, response.json
+
+
+@pytest.fixture
+def phone(client, demo, tmp_path):
+    transport = FlaskTransport(client, login(client, "gridworker"))
+    device = SyncClient(
+        str(tmp_path / "phone.sqlite3"), "gridworker-phone", transport, sleep=lambda _: None
+    )
+    yield device
+    device.close()
+
+
+def test_an_offline_day_syncs_in_full_through_a_flaky_connection(client, demo, phone):
+    lat, lon = grid_centre("110112001001G02")
+    photo = phone.add_photo(jpeg(lat=lat, lon=lon, make="Redmi"))
+    first = phone.report("fire_lane_blocked", "消防通道被占用", lat, lon, photos=[photo])
+    second = phone.report("ebike_indoor_charging", "楼道飞线充电", lat + 0.001, lon)
+    phone.record("hazard.comment", first, {"note": "已通知物业"})
+    # Meanwhile, online, the fire department works a hazard in this grid.
+    fire = login(client, "fire")
+    online = file_report(client, login(client, "volunteer"), grid="110112001001G02")["id"]
+    take(client, fire, online, "accept")
+    take(client, fire, online, "start")
+    take(client, fire, online, "rectify", photos=["a" * 64])
+    phone.transport.failures = 2  # the first two calls fail: the client retries
+    phone.sync()
+    answers = phone.answers()
+    assert [answers[s]["status"] for s in (1, 2, 3)] == ["applied"] * 3
+    assert answers[1]["missing_photos"] == []  # the photo went up first
+    held = phone.hazards()
+    assert {first, second, online} <= set(held)
+    assert held[online]["status"] == "rectified"  # ready for the grid worker to verify
+    # On site, offline again: the grid worker verifies, then syncs.
+    phone.record("hazard.verify", online, {"result": "pass", "note": "现场复核通过"})
+    phone.sync()
+    assert phone.answers()[4]["status"] == "applied"
+    assert phone.hazards()[online]["status"] == "verified"
+    assert phone.pending() == []
+
+
+def test_a_sync_that_cannot_reach_the_server_keeps_everything_for_later(client, demo, phone):
+    lat, lon = grid_centre("110112001001G02")
+    hazard = phone.report("fire_lane_blocked", "消防通道被占用", lat, lon)
+    phone.transport.failures = 100
+    with pytest.raises(SyncFailed):
+        phone.sync()
+    assert [m["entity_id"] for m in phone.pending()] == [hazard]
+    phone.transport.failures = 0
+    phone.sync()
+    assert phone.pending() == [] and hazard in phone.hazards()
