@@ -136,3 +136,56 @@ def test_sync_refuses_bad_bodies(client, demo):
     )
     assert assert_problem(response, 413)["limit"] == 1000
     assert_problem(client.post("/api/v1/sync", json={"device_id": "p"}), 401)
+
+
+def test_a_large_first_sync_cut_off_at_page_37_resumes_exactly(client, demo, app):
+    # 5,000 hazards in pages of 100 here; bench/sync.py runs 50,000 in pages of 1,000.
+    import hashlib
+    import uuid
+    from datetime import UTC, datetime
+
+    from server.models import Category, Hazard
+
+    with app.app_context():
+        reporter = db.session.scalar(sa.select(User.id).filter_by(username="volunteer"))
+        category = db.session.scalar(sa.select(Category.id).filter_by(code="other"))
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "reporter_id": reporter,
+                "category_id": category,
+                "description": "批量",
+                "lat": 39.9,
+                "lon": 116.65,
+                "crs": "wgs84",
+                "observed_at": now,
+                "received_at": now,
+                "status": "reported",
+                "severity": "general",
+                "version": 1,
+                "payload_hash": "0" * 64,
+                "field_versions": {},
+            }
+            for _ in range(50_000)
+        ]
+        for start in range(0, len(rows), 10_000):
+            db.session.execute(sa.insert(Hazard), rows[start : start + 10_000])
+        db.session.commit()
+        expected = {str(i) for i in db.session.scalars(sa.select(Hazard.id))}
+    office = login(client, "office")
+    device, cursor = {}, None
+    for _ in range(37):  # then the phone is switched off
+        page = sync(client, office, cursor, limit=100)
+        for change in page["changes"]:
+            assert change["id"] not in device, "sent twice"
+            device[change["id"]] = change["version"]
+        cursor = page["cursor"]
+    held, _, _, pages = follow(client, office, cursor, limit=100)
+    for hazard_id, record in held.items():
+        assert hazard_id not in device, "sent twice"
+        device[hazard_id] = record["version"]
+    assert 37 + pages >= 50
+    assert len(device) == len(expected) == 5_006
+    checksum = hashlib.sha256("".join(sorted(device)).encode()).hexdigest()
+    assert checksum == hashlib.sha256("".join(sorted(expected)).encode()).hexdigest()
