@@ -83,3 +83,12 @@ def add_user(app, username, role, password, **details):
             **details,
         )
         db.session.commit()
+
+
+def upload(client, headers, data, content_type="image/jpeg"):
+    """PUT a photo under its SHA-256; return the response."""
+    from tests.photos import sha
+
+    return client.put(
+        f"/api/v1/photos/{sha(data)}", data=data, headers={**headers, "Content-Type": content_type}
+    )

@@ -12,7 +12,7 @@ from server.models import User, utcnow
 from server.services.coords import to_wgs84
 from server.services.demo import district_geojson, grid_centre
 from server.services.hazards import NewReport, report_hazard
-from tests.helpers import assert_problem, file_report, login, report_body, take
+from tests.helpers import assert_problem, file_report, login, report_body, take, upload
 
 
 @pytest.fixture
@@ -288,14 +288,7 @@ def test_after_photo_identical_to_the_report_photo_is_flagged_reused(client, dem
     )
     body = report_body()
     photo = jpeg(lat=body["lat"], lon=body["lon"])
-    assert (
-        client.put(
-            f"/api/v1/photos/{sha(photo)}",
-            data=photo,
-            headers={**volunteer, "Content-Type": "image/jpeg"},
-        ).status_code
-        == 201
-    )
+    assert upload(client, volunteer, photo, "image/jpeg").status_code == 201
     hid = file_report(client, volunteer, photos=[sha(photo)])["id"]
     take(client, fire, hid, "accept")
     take(client, fire, hid, "start")

@@ -19,7 +19,7 @@ from server.services.hazards import NewReport, report_hazard
 from server.services.lifecycle import Step
 from server.services.steps import StepRequest, apply_step
 from server.services.workdays import SHANGHAI
-from tests.helpers import add_user, assert_problem, login
+from tests.helpers import add_user, assert_problem, login, upload
 from tests.photos import encode, picture, sha
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=SHANGHAI)
@@ -81,14 +81,7 @@ def week40(app, client, demo):
     """The hand-built history; returns the hazards by letter."""
     volunteer = login(client, "volunteer")
     no_exif = encode(picture(), "PNG")
-    assert (
-        client.put(
-            f"/api/v1/photos/{sha(no_exif)}",
-            data=no_exif,
-            headers={**volunteer, "Content-Type": "image/png"},
-        ).status_code
-        == 201
-    )
+    assert upload(client, volunteer, no_exif, "image/png").status_code == 201
     add_user(app, "gas", "dept_staff", "gas-staff-1", department_code="urban-mgmt")
     with app.app_context():
         h = History(db.session)
