@@ -105,3 +105,32 @@ def test_random_interleavings_of_many_writers_never_skip(app, client, demo):
         pulling.join(20)
     assert errors == []
     assert delivered == list(range(start + 1, start + 1 + 6 * 8))
+
+
+def test_writers_in_separate_processes_never_make_a_reader_skip(app, client, demo, database_url):
+    import multiprocessing
+
+    from tests.integration.feed_writer import write
+
+    volunteer = login(client, "volunteer")
+    hazards = [file_report(client, volunteer)["id"] for _ in range(4)]
+    with app.app_context():
+        engine = db.engine
+        start = max(_seqs_after(engine, 0))
+        context = multiprocessing.get_context("spawn")
+        writers = [
+            context.Process(target=write, args=(database_url, hazards[n], 6, n)) for n in range(4)
+        ]
+        for process in writers:
+            process.start()
+        delivered, cursor = [], start
+        while any(p.is_alive() for p in writers):
+            page = _seqs_after(engine, cursor)
+            delivered.extend(page)
+            cursor = page[-1] if page else cursor
+            time.sleep(0.003)
+        for process in writers:
+            process.join(60)
+        delivered.extend(_seqs_after(engine, cursor))
+    assert [p.exitcode for p in writers] == [0, 0, 0, 0]
+    assert delivered == list(range(start + 1, start + 1 + 4 * 6))
