@@ -133,11 +133,12 @@ def _follow(session, viewer, position, limit, now):
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    latest = {}
-    for change in rows:  # the last change of each hazard in the page decides
-        latest[change.hazard_id] = change
+    by_hazard = {}  # each hazard's changes in this page, oldest first
+    for change in rows:
+        by_hazard.setdefault(change.hazard_id, []).append(change)
     keep = {}
-    for hazard_id, change in latest.items():
+    for hazard_id, changes_of in by_hazard.items():
+        change = changes_of[-1]  # the last change of the hazard in the page decides
         now_in = scope_contains(
             viewer,
             change.reporter_id,
@@ -154,8 +155,7 @@ def _follow(session, viewer, position, limit, now):
                 c.was_territorial_department_id,
                 c.was_grid_id,
             )
-            for c in rows
-            if c.hazard_id == hazard_id
+            for c in changes_of
         )
         if now_in:
             keep[hazard_id] = "upsert"

@@ -13,8 +13,6 @@ from uploads.exif import ExifFacts, read_exif
 from uploads.intake import Processed
 from uploads.storage import photo_key
 
-DERIVATIVES = ("thumb", "display")
-
 
 def _facts(photo):
     """Return the ExifFacts stored on a Photo row."""
