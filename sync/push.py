@@ -1,10 +1,13 @@
 """Push: apply a device's mutations in its order, exactly once each (SPEC §9).
 
-Every mutation is applied in its own transaction together with its receipt, so a
-failure part-way loses nothing and a resend replays finished ones as `duplicate`
-with the answer first given. The device's row is written first in each
-transaction, so one device's concurrent requests queue behind each other.
-Lifecycle steps go through the same services as the online API.
+A push is one transaction (group commit): each mutation's effect and its receipt
+commit together, and a failure part-way commits nothing, so a resend replays
+what had committed as `duplicate` with the answer first given and applies the
+rest. The device's row is written first, so one device's concurrent requests
+queue behind each other. Runs of hazard.create are filed together
+(`report_hazards`: a few queries and one insert per table for the run); every
+other mutation runs in its own savepoint, so a refused or conflicting one leaves
+nothing half-done. Everything goes through the same services as the online API.
 """
 
 import hashlib
@@ -22,7 +25,7 @@ from schemas.hazards import HazardCreateSchema
 from server.models import Hazard, Photo, SyncDevice, SyncReceipt, utcnow
 from server.services.corrections import correct_report
 from server.services.errors import DomainError
-from server.services.hazards import NewReport, report_hazard
+from server.services.hazards import NewReport, report_hazards
 from server.services.lifecycle import STEP_TYPES, IllegalTransition, Step
 from server.services.policy import DEFAULT_POLICY
 from server.services.steps import StepRequest, append_event, apply_step
@@ -68,31 +71,27 @@ class Refused(Exception):
 
 
 def push(session, user, device_id, mutations, *, now=None, policy=DEFAULT_POLICY):
-    """Apply mutations in order; return one result per mutation. Commits as it goes."""
-    results, deferring = [], False
-    for mutation in mutations:
-        if deferring:
-            results.append(
-                {
-                    "seq": mutation.seq,
-                    "status": "deferred",
-                    "reason": "an earlier mutation of this batch was deferred",
-                }
-            )
-            continue
-        for attempt in (1, 2):
-            try:
-                result = _one(session, user, device_id, mutation, now or utcnow(), policy)
-                break
-            except (IntegrityError, StaleDataError):
-                # Another request of this device, or a step on the same hazard,
-                # committed first: look again; the receipt or the new state decides.
-                session.rollback()
-                if attempt == 2:
-                    raise
-        deferring = result["status"] == "deferred"
-        results.append(result)
-    return results
+    """Apply mutations in order in one transaction; return one result per mutation.
+
+    Commits once, at the end: every mutation's effect commits with its receipt,
+    and a failure part-way commits nothing, so a resend starts afresh.
+    """
+    now = now or utcnow()
+    for attempt in (1, 2, 3):
+        try:
+            results = _push(session, user, device_id, mutations, now, policy)
+            session.commit()
+            return results
+        except (IntegrityError, StaleDataError):
+            # Another request of this device, or a step on the same hazard,
+            # committed first: start again; the receipts or the new state decide.
+            session.rollback()
+            if attempt == 3:
+                raise
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
 
 
 def _touch_device(session, user, device_id, now):
@@ -109,63 +108,145 @@ def _touch_device(session, user, device_id, now):
     return session.get(SyncDevice, (user.id, device_id), populate_existing=True)
 
 
-def _one(session, user, device_id, mutation, now, policy):
-    fingerprint = mutation.fingerprint()
-    device = _touch_device(session, user, device_id, now)
-    last_seq = device.last_seq  # read now: a rollback below expires the object
-    receipt = session.get(SyncReceipt, (user.id, device_id, mutation.seq))
-    if receipt is not None:
-        session.rollback()
-        if receipt.payload_hash == fingerprint:
-            return {
+class _Batch:
+    """The answers of one push as they are worked out, and the receipts to write."""
+
+    def __init__(self, session, user, device_id, mutations, now):
+        self.user, self.device_id, self.now = user, device_id, now
+        self.results = [None] * len(mutations)
+        self.receipts = {}
+        seqs = {mutation.seq for mutation in mutations}
+        self.earlier = {
+            receipt.seq: receipt
+            for receipt in session.scalars(
+                sa.select(SyncReceipt).where(
+                    SyncReceipt.user_id == user.id,
+                    SyncReceipt.device_id == device_id,
+                    SyncReceipt.seq.in_(seqs),
+                )
+            )
+        }
+
+    def answer(self, index, mutation, result, fingerprint=None):
+        """Answer a mutation; with its fingerprint, also keep a receipt of the answer."""
+        result = {"seq": mutation.seq, **result}
+        if fingerprint is not None:
+            result.update(_clock(mutation, self.now))
+            text = json.dumps(result, default=str)
+            result = json.loads(text)
+            self.receipts[mutation.seq] = {
+                "user_id": self.user.id,
+                "device_id": self.device_id,
                 "seq": mutation.seq,
-                "status": "duplicate",
-                "original": json.loads(receipt.result),
+                "mutation_id": mutation.id,
+                "payload_hash": fingerprint,
+                "status": result["status"],
+                "result": text,
+                "created_at": self.now,
             }
-        return {
-            "seq": mutation.seq,
-            "status": "rejected",
-            "reason": "this seq was already used for a different mutation",
-        }
-    if mutation.seq > last_seq + 1:
-        session.rollback()
-        return {
-            "seq": mutation.seq,
-            "status": "deferred",
-            "reason": f"waiting for seq {last_seq + 1}; send again in order",
-        }
-    if mutation.seq <= last_seq:
-        session.rollback()
-        return {
-            "seq": mutation.seq,
-            "status": "rejected",
-            "reason": f"seq {mutation.seq} is behind this device's {last_seq}",
-        }
+        self.results[index] = result
+
+    def answered_before(self, mutation, fingerprint):
+        """Return the answer to a mutation this device already had answered, if any."""
+        receipt = self.earlier.get(mutation.seq)
+        if receipt is not None:
+            same, original = receipt.payload_hash == fingerprint, json.loads(receipt.result)
+        elif mutation.seq in self.receipts:  # sent twice within this batch
+            kept = self.receipts[mutation.seq]
+            same, original = kept["payload_hash"] == fingerprint, json.loads(kept["result"])
+        else:
+            return None
+        if same:
+            return {"status": "duplicate", "original": original}
+        reason = "this seq was already used for a different mutation"
+        return {"status": "rejected", "reason": reason}
+
+
+def _push(session, user, device_id, mutations, now, policy):
+    device = _touch_device(session, user, device_id, now)
+    expected = device.last_seq + 1
+    batch = _Batch(session, user, device_id, mutations, now)
+    creates = []  # consecutive hazard.create mutations, filed together
+    for index, mutation in enumerate(mutations):
+        fingerprint = mutation.fingerprint()
+        earlier = batch.answered_before(mutation, fingerprint)
+        if earlier is not None:
+            batch.answer(index, mutation, earlier)
+        elif mutation.seq > expected:
+            _file(session, user, batch, creates, policy)
+            for later, rest in enumerate(mutations[index:], start=index):
+                reason = (
+                    f"waiting for seq {expected}; send again in order"
+                    if later == index
+                    else "an earlier mutation of this batch was deferred"
+                )
+                batch.answer(later, rest, {"status": "deferred", "reason": reason})
+            break
+        elif mutation.seq < expected:
+            reason = f"seq {mutation.seq} is behind this device's {expected - 1}"
+            batch.answer(index, mutation, {"status": "rejected", "reason": reason})
+        else:
+            expected += 1
+            if mutation.type == "hazard.create":
+                try:
+                    creates.append((index, mutation, fingerprint, _report(mutation)))
+                except ma.ValidationError as error:
+                    rejected = {"status": "rejected", "reason": _reason(error)}
+                    batch.answer(index, mutation, rejected, fingerprint)
+                continue
+            _file(session, user, batch, creates, policy)  # what follows may build on them
+            batch.answer(index, mutation, _one(session, user, mutation, now, policy), fingerprint)
+    _file(session, user, batch, creates, policy)
+    if batch.receipts:
+        session.execute(sa.insert(SyncReceipt.__table__), list(batch.receipts.values()))
+    device.last_seq = expected - 1
+    session.flush()
+    return batch.results
+
+
+def _report(mutation):
+    """Return the NewReport a hazard.create mutation carries, or raise what is wrong."""
+    data = dict(mutation.data, id=str(mutation.entity_id))
+    data.setdefault("photos", list(mutation.photos))
+    loaded = _CREATE.load(data)
+    loaded["photos"] = tuple(loaded["photos"])
+    return NewReport(**loaded)
+
+
+_CREATE = HazardCreateSchema()
+
+
+def _file(session, user, batch, creates, policy):
+    """File the waiting hazard.create mutations together and answer each."""
+    if not creates:
+        return
+    reports = [report for _, _, _, report in creates]
+    filed = report_hazards(session, user, reports, now=batch.now, policy=policy)
+    missing = set(_missing(session, [sha for report in reports for sha in report.photos]))
+    for (index, mutation, fingerprint, report), outcome in zip(creates, filed, strict=True):
+        if outcome.error is not None:
+            result = {"status": "rejected", "reason": _reason(outcome.error)}
+        else:
+            result = {
+                "status": "applied",
+                "version": outcome.version,
+                "missing_photos": [sha for sha in report.photos if sha in missing],
+            }
+        batch.answer(index, mutation, result, fingerprint)
+    creates.clear()
+
+
+def _one(session, user, mutation, now, policy):
+    """Apply one mutation in a savepoint: refused or conflicting, it leaves no trace but
+    its answer (and, for a conflict, the event kept in the hazard's history)."""
     try:
-        result = _apply(session, user, mutation, now, policy)
+        with session.begin_nested():
+            return _apply(session, user, mutation, now, policy)
     except IllegalTransition as error:
-        session.rollback()
-        device = _touch_device(session, user, device_id, now)
-        result = _conflict(session, user, mutation, error, now)
+        with session.begin_nested():
+            return _conflict(session, user, mutation, error, now)
     except (Refused, DomainError, ma.ValidationError) as error:
-        session.rollback()
-        device = _touch_device(session, user, device_id, now)
-        result = {"status": "rejected", "reason": _reason(error)}
-    result = {"seq": mutation.seq, **result, **_clock(mutation, now)}
-    session.add(
-        SyncReceipt(
-            user_id=user.id,
-            device_id=device_id,
-            seq=mutation.seq,
-            mutation_id=mutation.id,
-            payload_hash=fingerprint,
-            status=result["status"],
-            result=json.dumps(result, default=str),
-        )
-    )
-    device.last_seq = mutation.seq
-    session.commit()
-    return json.loads(json.dumps(result, default=str))
+        return {"status": "rejected", "reason": _reason(error)}
 
 
 def _reason(error):
@@ -193,17 +274,6 @@ def _missing(session, photos):
 
 
 def _apply(session, user, mutation, now, policy):
-    if mutation.type == "hazard.create":
-        data = dict(mutation.data, id=str(mutation.entity_id))
-        data.setdefault("photos", list(mutation.photos))
-        loaded = HazardCreateSchema().load(data)
-        loaded["photos"] = tuple(loaded["photos"])
-        hazard, _ = report_hazard(session, user, NewReport(**loaded), now=now, policy=policy)
-        return {
-            "status": "applied",
-            "version": hazard.version,
-            "missing_photos": _missing(session, list(loaded["photos"])),
-        }
     if mutation.type == "hazard.update":
         changes = {k: v for k, v in mutation.data.items() if k != "crs"}
         hazard, _ = correct_report(

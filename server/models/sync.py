@@ -74,6 +74,13 @@ def _collect(session, _context, _instances):
             changed[obj.id] = {name: _value_before(state, name) for name in SCOPE_KEYS}
 
 
+def note_new_hazards(session, hazard_ids):
+    """Record hazards inserted without the ORM (in bulk), so their changes are stamped."""
+    changed = session.info.setdefault(_CHANGED, {})
+    for hazard_id in hazard_ids:
+        changed.setdefault(hazard_id, None)
+
+
 @event.listens_for(Session, "before_commit")
 def _stamp(session):
     from server.models.hazards import Hazard
@@ -83,18 +90,27 @@ def _stamp(session):
     if not changed:
         return
     connection = session.connection()
+    ids, current = sorted(changed), {}
+    columns = (Hazard.id, Hazard.version, Hazard.reporter_id)
+    columns += tuple(getattr(Hazard, name) for name in SCOPE_KEYS)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in connection.execute(sa.select(*columns).where(Hazard.id.in_(chunk))):
+            current[row.id] = row
+    ids = [hazard_id for hazard_id in ids if hazard_id in current]
+    if not ids:
+        return
+    # Last: the counter row stays locked until commit, so numbers follow commit order.
     table = SyncState.__table__
     last = connection.execute(
         table.update()
         .where(table.c.id == 1)
-        .values(counter=table.c.counter + len(changed))
+        .values(counter=table.c.counter + len(ids))
         .returning(table.c.counter)
     ).scalar_one()
     rows, now = [], utcnow()
-    for seq, (hazard_id, before) in enumerate(
-        sorted(changed.items()), start=last - len(changed) + 1
-    ):
-        hazard = session.get(Hazard, hazard_id)
+    for seq, hazard_id in enumerate(ids, start=last - len(ids) + 1):
+        hazard, before = current[hazard_id], changed[hazard_id]
         rows.append(
             {
                 "seq": seq,

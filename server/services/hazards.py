@@ -3,22 +3,40 @@
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from server.models import Area, Category, Department, Hazard, HazardPhoto, Photo, User, utcnow
+from server.models import (
+    Area,
+    Category,
+    Department,
+    DuplicateLink,
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    Photo,
+    User,
+    utcnow,
+)
+from server.models.sync import note_new_hazards
 from server.services import paging, workdays
-from server.services.areas import locate
+from server.services.areas import area_index
 from server.services.coords import to_wgs84
-from server.services.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from server.services.errors import (
+    AlreadyExists,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from server.services.lifecycle import OPEN
 from server.services.photos import assess_citations
 from server.services.policy import DEFAULT_POLICY
-from server.services.routing import find_duplicates
-from server.services.steps import append_event, route_on_receipt
+from server.services.routing import OUTSIDE, DuplicateFinder, Router, no_rule
+from server.services.steps import assignment
 from server.services.visibility import may_see_reporter, visible_to
 
 REPORTING_ROLES = ("volunteer", "grid_worker", "office")
@@ -41,7 +59,7 @@ class NewReport:
 
     def fingerprint(self, reporter_id):
         """Return a SHA-256 of this report's content, to recognise a resend."""
-        content = asdict(self)
+        content = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict deep-copies
         content["id"] = str(self.id)
         content["observed_at"] = self.observed_at.isoformat()
         content["photos"] = list(self.photos)
@@ -72,65 +90,207 @@ class Page:
     next_cursor: str | None = None
 
 
+@dataclass(frozen=True)
+class Filed:
+    """What became of one report of a batch: its hazard's version, or why it was refused."""
+
+    id: uuid.UUID
+    version: int | None = None
+    created: bool = False
+    error: DomainError | None = None
+
+
 def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY):
     """File and route a report; return (hazard, created). A resend is not new.
 
     The same id with different content, or from another account, is refused.
     """
-    if reporter.role not in REPORTING_ROLES:
-        raise PermissionDenied("department staff cannot file reports")
-    fingerprint = report.fingerprint(reporter.id)
-    existing = session.get(Hazard, report.id)
-    if existing is not None:
-        if existing.payload_hash == fingerprint:
-            return existing, False
-        raise AlreadyExists(
-            "a different hazard was already filed with this id", errors={"id": [str(report.id)]}
-        )
-    category = session.scalar(sa.select(Category).filter_by(code=report.category, active=True))
-    if category is None:
-        raise InvalidInput(
-            "unknown hazard category",
-            errors={"category": [f"unknown category {report.category!r}"]},
-        )
+    [filed] = report_hazards(session, reporter, [report], now=now, policy=policy)
+    if filed.error is not None:
+        raise filed.error
+    return session.get(Hazard, report.id), filed.created
+
+
+def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLICY):
+    """File and route reports together; return one Filed per report, in order.
+
+    The whole batch costs a handful of queries and one multi-row insert per
+    table, not a round of each per report: a phone's day of reports arrives at
+    once (SPEC §9). Later reports of the batch see earlier ones (resends,
+    duplicates nearby) exactly as if filed one by one. A refused report writes
+    nothing; the others are filed all the same.
+    """
     now = now or utcnow()
-    lat, lon = to_wgs84(report.lat, report.lon, report.crs)
-    where = locate(session, lat, lon)
-    hazard = Hazard(
-        id=report.id,
-        reporter=reporter,
-        category=category,
-        description=report.description,
-        lat=lat,
-        lon=lon,
-        accuracy_m=report.accuracy_m,
-        crs=report.crs,
-        address=report.address,
-        observed_at=report.observed_at,
-        received_at=now,
-        status="reported",
-        severity=category.default_severity,
-        version=0,
-        street_id=where.street_id,
-        community_id=where.community_id,
-        grid_id=where.grid_id,
-        payload_hash=fingerprint,
+    if reporter.role not in REPORTING_ROLES:
+        refusal = PermissionDenied("department staff cannot file reports")
+        return [Filed(report.id, error=refusal) for report in reports]
+    prints = [report.fingerprint(reporter.id) for report in reports]
+    known = {
+        row.id: (row.payload_hash, row.version)
+        for row in session.execute(
+            sa.select(Hazard.id, Hazard.payload_hash, Hazard.version).where(
+                Hazard.id.in_({report.id for report in reports})
+            )
+        )
+    }
+    categories = {
+        row.code: row
+        for row in session.execute(
+            sa.select(
+                Category.id, Category.code, Category.default_severity, Category.deadline_days
+            ).where(Category.code.in_({r.category for r in reports}), Category.active)
+        )
+    }
+    points = [to_wgs84(r.lat, r.lon, r.crs) for r in reports]
+    found = area_index(session).locate_many([p[0] for p in points], [p[1] for p in points])
+    router = Router(session, [c.id for c in categories.values()])
+    offices = _territorial_offices(session)
+    photos = [sha for report in reports for sha in report.photos]
+    duplicates = DuplicateFinder(
+        session, [c.id for c in categories.values()], points, now, photos, policy
     )
-    session.add(hazard)
-    hazard.status = None  # the report event below moves it to 'reported'
-    event = append_event(
-        session, hazard, "report", reporter, now, "reported", data={"photos": list(report.photos)}
+    departments = dict(session.execute(sa.select(Department.id, Department.code)).all())
+    districts = dict(
+        session.execute(sa.select(Area.id, Area.parent_id).where(Area.level == "street")).all()
     )
-    session.add_all(
-        HazardPhoto(hazard=hazard, sha256=sha, phase="report", event=event, position=n)
-        for n, sha in enumerate(dict.fromkeys(report.photos))
+    filed, hazards, events, citations, links = [], [], [], [], []
+    batch = enumerate(zip(reports, prints, points, strict=True))
+    for n, (report, fingerprint, (lat, lon)) in batch:
+        if report.id in known:
+            payload_hash, version = known[report.id]
+            if payload_hash == fingerprint:
+                filed.append(Filed(report.id, version=version))
+            else:
+                error = AlreadyExists(
+                    "a different hazard was already filed with this id",
+                    errors={"id": [str(report.id)]},
+                )
+                filed.append(Filed(report.id, error=error))
+            continue
+        category = categories.get(report.category)
+        if category is None:
+            error = InvalidInput(
+                "unknown hazard category",
+                errors={"category": [f"unknown category {report.category!r}"]},
+            )
+            filed.append(Filed(report.id, error=error))
+            continue
+        where = {level: int(ids[n]) or None for level, ids in found.items()}
+        hazard = {
+            "id": report.id,
+            "reporter_id": reporter.id,
+            "category_id": category.id,
+            "description": report.description,
+            "lat": lat,
+            "lon": lon,
+            "accuracy_m": report.accuracy_m,
+            "crs": report.crs,
+            "address": report.address,
+            "observed_at": report.observed_at,
+            "received_at": now,
+            "status": "reported",
+            "severity": category.default_severity,
+            "version": 1,
+            "street_id": where["street"],
+            "community_id": where["community"],
+            "grid_id": where["grid"],
+            "territorial_department_id": offices.get(where["street"]),
+            "lead_department_id": None,
+            "deadline": None,
+            "deadline_basis": None,
+            "assigned_at": None,
+            "routing_note": None,
+            "payload_hash": fingerprint,
+            "field_versions": {},
+        }
+        report_event = uuid.uuid4()
+        events.append(
+            _event_row(report_event, report.id, 1, "report", reporter.id, now, None, "reported")
+            | {"data": {"photos": list(report.photos)}}
+        )
+        citations.extend(
+            {
+                "hazard_id": report.id,
+                "sha256": sha,
+                "phase": "report",
+                "event_id": report_event,
+                "position": position,
+                "flags": None,
+                "distance_m": None,
+            }
+            for position, sha in enumerate(dict.fromkeys(report.photos))
+        )
+        if where["grid"] is None:
+            hazard["routing_note"] = OUTSIDE
+        else:
+            area_ids = [where["grid"], where["community"], where["street"]]
+            area_ids.append(districts.get(where["street"]))
+            department_id = router.department_id(category.id, area_ids)
+            if department_id is None:
+                hazard["routing_note"] = no_rule(category.code)
+            else:
+                deadline, data = assignment(departments[department_id], category.deadline_days, now)
+                hazard.update(
+                    status="assigned",
+                    version=2,
+                    lead_department_id=department_id,
+                    deadline=deadline.at,
+                    deadline_basis=deadline.basis,
+                    assigned_at=now,
+                )
+                events.append(
+                    _event_row(uuid.uuid4(), report.id, 2, "route", None, now, "reported")
+                    | {"to_status": "assigned", "data": data}
+                )
+        nearby = duplicates.links(report.id, category.id, lat, lon, report.photos)
+        links.extend(
+            {"hazard_id": report.id, "other_id": other, "reason": why, "distance_m": metres}
+            for other, (why, metres) in nearby.items()
+        )
+        duplicates.add(report.id, category.id, lat, lon, report.photos)
+        known[report.id] = (fingerprint, hazard["version"])
+        hazards.append(hazard)
+        filed.append(Filed(report.id, version=hazard["version"], created=True))
+    if hazards:
+        session.flush()
+        connection = session.connection()
+        for model, rows in (
+            (Hazard, hazards),
+            (HazardEvent, events),
+            (HazardPhoto, citations),
+            (DuplicateLink, links),
+        ):
+            if rows:
+                connection.execute(sa.insert(model.__table__), rows)
+        note_new_hazards(session, [hazard["id"] for hazard in hazards])
+        assess_citations(session, photos, policy.photos)
+    return filed
+
+
+def _territorial_offices(session):
+    """Return {street id: id of its street office}, the oldest office where a street has two."""
+    rows = session.execute(
+        sa.select(Department.area_id, Department.id)
+        .where(Department.kind == "territorial", Department.area_id.is_not(None))
+        .order_by(Department.id.desc())
     )
-    session.flush()
-    route_on_receipt(session, hazard, now)
-    session.flush()
-    find_duplicates(session, hazard, list(report.photos), policy)
-    assess_citations(session, list(report.photos), policy.photos)
-    return hazard, True
+    return dict(rows.all())
+
+
+def _event_row(event_id, hazard_id, seq, type_, actor_id, at, from_status, to_status=None):
+    return {
+        "id": event_id,
+        "hazard_id": hazard_id,
+        "seq": seq,
+        "type": type_,
+        "actor_id": actor_id,
+        "at": at,
+        "from_status": from_status,
+        "to_status": to_status or from_status,
+        "note": None,
+        "data": {},
+        "payload_hash": None,
+    }
 
 
 # Reads go through one select of exactly what a record shows: hazards joined to the

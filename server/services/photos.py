@@ -69,11 +69,13 @@ def assess_citations(session, sha256s, rules=DEFAULT_RULES):
     citations = {}
     for link in links:
         citations.setdefault(link.sha256, set()).add((link.hazard_id, link.phase))
+    assessed = set()
     for link in links:
         photo = photos.get(link.sha256)
         if photo is None:
             continue  # still on its way; assessed when it arrives
         hazard = link.hazard
+        assessed.add(hazard)
         # Compared with when the step was claimed to happen: the report for report
         # photos, the lifecycle event (e.g. rectification) for the others.
         when = link.event.at if link.event is not None and link.phase != "report" else None
@@ -87,7 +89,7 @@ def assess_citations(session, sha256s, rules=DEFAULT_RULES):
         )
         link.flags = list(result.flags)
         link.distance_m = result.distance_m
-    for hazard in {link.hazard for link in links}:
+    for hazard in assessed:
         hazard.photos_flagged = sum(1 for link in hazard.photo_links if link.flags)
     session.flush()
 

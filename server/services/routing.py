@@ -6,7 +6,7 @@ import math
 import sqlalchemy as sa
 from geopy.distance import geodesic
 
-from server.models import Area, Category, Department, DuplicateLink, Hazard, HazardPhoto
+from server.models import Area, Category, Department, Hazard, HazardPhoto
 from server.models import RoutingRule as Rule
 from server.services.errors import InvalidInput, NotFound
 from server.services.lifecycle import OPEN
@@ -20,29 +20,61 @@ def territorial_owner(session, street_id):
     if street_id is None:
         return None
     return session.scalar(
-        sa.select(Department).filter_by(kind="territorial", area_id=street_id).limit(1)
+        sa.select(Department)
+        .filter_by(kind="territorial", area_id=street_id)
+        .order_by(Department.id)
+        .limit(1)
     )
 
 
-def choose_department(session, category_id, area_ids):
-    """Return the department the rules send this category to in these areas, or None.
+def no_rule(category_code):
+    """Why a hazard of this category was left for triage where no rule applies."""
+    return f"没有适用的分派规则 (no routing rule for {category_code} here)"
+
+
+class Router:
+    """The routing rules of some categories, held in memory: one query for a batch.
 
     Highest priority wins; among equals the most specific area (grid over
-    community over street over district over district-wide rules).
+    community over street over district over district-wide rules), then the
+    oldest rule.
     """
-    area_ids = [a for a in area_ids if a is not None]
-    rows = session.execute(
-        sa.select(Rule, Area.level)
-        .outerjoin(Area, Rule.area_id == Area.id)
-        .where(
-            Rule.category_id == category_id,
-            sa.or_(Rule.area_id.is_(None), Rule.area_id.in_(area_ids)),
-        )
-    ).all()
-    if not rows:
-        return None
-    rule, _ = max(rows, key=lambda row: (row[0].priority, SPECIFICITY[row[1]], -row[0].id))
-    return rule.department
+
+    def __init__(self, session, category_ids):
+        rows = session.execute(
+            sa.select(
+                Rule.id,
+                Rule.category_id,
+                Rule.area_id,
+                Rule.priority,
+                Rule.department_id,
+                Area.level,
+            )
+            .outerjoin(Area, Rule.area_id == Area.id)
+            .where(Rule.category_id.in_(set(category_ids)))
+        ).all()
+        self._rules = {}
+        for row in rows:
+            self._rules.setdefault(row.category_id, []).append(row)
+
+    def department_id(self, category_id, area_ids):
+        """Return the id of the department the rules send this category to here, or None."""
+        area_ids = {a for a in area_ids if a is not None}
+        rows = [
+            row
+            for row in self._rules.get(category_id, ())
+            if row.area_id is None or row.area_id in area_ids
+        ]
+        if not rows:
+            return None
+        best = max(rows, key=lambda row: (row.priority, SPECIFICITY[row.level], -row.id))
+        return best.department_id
+
+
+def choose_department(session, category_id, area_ids):
+    """Return the department the rules send this category to in these areas, or None."""
+    department_id = Router(session, [category_id]).department_id(category_id, area_ids)
+    return session.get(Department, department_id) if department_id is not None else None
 
 
 def area_ids_of(hazard):
@@ -59,46 +91,87 @@ def routing_for(session, hazard):
         return None, OUTSIDE
     department = choose_department(session, hazard.category_id, area_ids_of(hazard))
     if department is None:
-        return None, f"没有适用的分派规则 (no routing rule for {hazard.category.code} here)"
+        return None, no_rule(hazard.category.code)
     return department, None
 
 
-def find_duplicates(session, hazard, photos, policy):
-    """Link the hazard to open hazards of its category nearby, and to any sharing a photo."""
-    radius = policy.duplicate_radius_m
-    dlat = radius / 111_000 * 1.5
-    dlon = dlat / max(math.cos(math.radians(hazard.lat)), 0.01)
-    nearby = session.scalars(
-        sa.select(Hazard).where(
-            Hazard.id != hazard.id,
-            Hazard.category_id == hazard.category_id,
-            Hazard.status.in_(OPEN),
-            Hazard.received_at >= hazard.received_at - policy.duplicate_window,
-            Hazard.lat.between(hazard.lat - dlat, hazard.lat + dlat),
-            Hazard.lon.between(hazard.lon - dlon, hazard.lon + dlon),
-        )
-    ).all()
-    links = {}
-    for other in nearby:
-        distance = geodesic((hazard.lat, hazard.lon), (other.lat, other.lon)).meters
-        if distance <= radius:
-            links[other.id] = ("nearby", distance)
-    if photos:
-        same_photo = session.scalars(
-            sa.select(HazardPhoto.hazard_id)
-            .where(HazardPhoto.sha256.in_(photos), HazardPhoto.hazard_id != hazard.id)
-            .distinct()
-        ).all()
-        for other_id in same_photo:
-            links[other_id] = ("same_photo", links.get(other_id, (None, None))[1])
-    for other_id, (reason, distance) in links.items():
-        session.add(
-            DuplicateLink(
-                hazard_id=hazard.id, other_id=other_id, reason=reason, distance_m=distance
+def _roughly(lat, lon, other_lat, other_lon):
+    """Metres between two nearby points on a sphere (equirectangular; within 0.5%)."""
+    dy = math.radians(other_lat - lat)
+    dx = math.radians(other_lon - lon) * math.cos(math.radians((lat + other_lat) / 2))
+    return 6_371_008.8 * math.hypot(dx, dy)
+
+
+class DuplicateFinder:
+    """Open hazards of a category near a point, or sharing a photo (SPEC §3).
+
+    Built from one query for a whole batch of new reports; each new hazard is
+    added as it is filed, so later reports of the batch see earlier ones exactly
+    as if they had been filed one by one. Candidates are bucketed in cells at
+    least the radius wide, so a point is compared only with its neighbours.
+    """
+
+    def __init__(self, session, category_ids, points, received_at, photos, policy):
+        self.radius = policy.duplicate_radius_m
+        self._cells, self._photos = {}, {}
+        if not points:
+            return
+        margin = self.radius / 111_000 * 1.5
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        widest = max(abs(min(lats)) + margin, abs(max(lats)) + margin)
+        self._dlat = margin
+        self._dlon = margin / max(math.cos(math.radians(min(widest, 89.0))), 0.01)
+        rows = session.execute(
+            sa.select(Hazard.id, Hazard.category_id, Hazard.lat, Hazard.lon).where(
+                Hazard.category_id.in_(set(category_ids)),
+                Hazard.status.in_(OPEN),
+                Hazard.received_at >= received_at - policy.duplicate_window,
+                Hazard.lat.between(min(lats) - margin, max(lats) + margin),
+                Hazard.lon.between(min(lons) - self._dlon, max(lons) + self._dlon),
             )
         )
-    session.flush()
-    return links
+        for row in rows:
+            self.add(row.id, row.category_id, row.lat, row.lon)
+        if photos:
+            cited = session.execute(
+                sa.select(HazardPhoto.sha256, HazardPhoto.hazard_id)
+                .where(HazardPhoto.sha256.in_(set(photos)))
+                .distinct()
+            )
+            for sha, hazard_id in cited:
+                self._photos.setdefault(sha, []).append(hazard_id)
+
+    def _cell(self, lat, lon):
+        return math.floor(lat / self._dlat), math.floor(lon / self._dlon)
+
+    def add(self, hazard_id, category_id, lat, lon, photos=()):
+        """Make a hazard a candidate for the reports that follow."""
+        row, col = self._cell(lat, lon)
+        self._cells.setdefault((category_id, row, col), []).append((hazard_id, lat, lon))
+        for sha in dict.fromkeys(photos):
+            self._photos.setdefault(sha, []).append(hazard_id)
+
+    def links(self, hazard_id, category_id, lat, lon, photos=()):
+        """Return {other id: (reason, metres or None)} for a new hazard."""
+        found = {}
+        row, col = self._cell(lat, lon)
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                for other_id, other_lat, other_lon in self._cells.get(
+                    (category_id, row + dr, col + dc), ()
+                ):
+                    if other_id == hazard_id or _roughly(lat, lon, other_lat, other_lon) > (
+                        self.radius * 1.01 + 1
+                    ):
+                        continue  # far even allowing for the flat-earth estimate's error
+                    distance = geodesic((lat, lon), (other_lat, other_lon)).meters
+                    if distance <= self.radius:
+                        found[other_id] = ("nearby", distance)
+        for sha in photos:
+            for other_id in self._photos.get(sha, ()):
+                if other_id != hazard_id:
+                    found[other_id] = ("same_photo", found.get(other_id, (None, None))[1])
+        return found
 
 
 def _lookup(session, model, code, field):

@@ -80,18 +80,25 @@ def append_event(
     return event
 
 
+def assignment(department_code, deadline_days, now):
+    """Return (deadline, event data) of assigning a hazard to a department now."""
+    deadline = workdays.deadline_after(now, deadline_days)
+    data = {
+        "department": department_code,
+        "deadline": deadline.at.isoformat(),
+        "deadline_basis": deadline.basis,
+    }
+    return deadline, data
+
+
 def _assign(hazard, department, now):
+    deadline, data = assignment(department.code, hazard.category.deadline_days, now)
     hazard.lead_department = department
-    deadline = workdays.deadline_after(now, hazard.category.deadline_days)
     hazard.deadline, hazard.deadline_basis = deadline.at, deadline.basis
     hazard.assigned_at = now
     hazard.extension_requested_until = None
     hazard.routing_note = None
-    return {
-        "department": department.code,
-        "deadline": deadline.at.isoformat(),
-        "deadline_basis": deadline.basis,
-    }
+    return data
 
 
 def _unassign(hazard, reason):

@@ -139,7 +139,7 @@ def test_sync_refuses_bad_bodies(client, demo):
 
 
 def test_a_large_first_sync_cut_off_at_page_37_resumes_exactly(client, demo, app):
-    # 5,000 hazards in pages of 100 here; bench/sync.py runs 50,000 in pages of 1,000.
+    # 5,000 hazards in pages of 100 here; bench/sync_throughput.py runs 50,000 in pages of 1,000.
     import hashlib
     import uuid
     from datetime import UTC, datetime

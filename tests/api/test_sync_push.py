@@ -135,28 +135,94 @@ def test_a_reused_seq_with_other_content_is_rejected_and_the_original_kept(clien
     assert count(app, Hazard, Hazard.id == uuid.UUID(other["entity_id"])) == 0
 
 
-def test_a_fault_part_way_loses_nothing_and_a_retry_converges(client, demo, app, monkeypatch):
+def _end_state(app):
+    """The hazards and receipts as a device would judge them: who, what, which version."""
+    with app.app_context():
+        hazards = db.session.execute(
+            sa.select(Hazard.id, Hazard.status, Hazard.version).order_by(Hazard.id)
+        ).all()
+        receipts = db.session.execute(
+            sa.select(SyncReceipt.seq, SyncReceipt.status).order_by(SyncReceipt.seq)
+        ).all()
+        events = db.session.scalar(sa.select(sa.func.count()).select_from(HazardEvent))
+    return [tuple(h) for h in hazards], [tuple(r) for r in receipts], events
+
+
+def _check_nothing_half_done(app, batch):
+    """Every receipt has its hazard and every hazard of the batch has its receipt."""
+    ids = {uuid.UUID(m["entity_id"]): m["seq"] for m in batch}
+    with app.app_context():
+        stored = set(db.session.scalars(sa.select(Hazard.id).where(Hazard.id.in_(ids))))
+        receipted = set(db.session.scalars(sa.select(SyncReceipt.seq))) & set(ids.values())
+        orphan_events = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(HazardEvent)
+            .where(HazardEvent.hazard_id.in_(ids), HazardEvent.hazard_id.not_in(stored))
+        )
+    assert {ids[h] for h in stored} == receipted and orphan_events == 0
+    return len(receipted)
+
+
+@pytest.mark.parametrize("where", ["reading mutation 4", "after mutation 4 was written"])
+def test_a_fault_part_way_loses_nothing_and_a_retry_converges(
+    client, demo, app, monkeypatch, where
+):
     grid = login(client, "gridworker")
     batch = [create(n) for n in range(1, 7)]
     import sync.push as engine
 
-    real_apply, calls = engine._apply, []
+    real_report, real_file = engine._report, engine._file
 
-    def flaky(session, user, mutation, now, policy):
-        calls.append(mutation.seq)
-        if mutation.seq == 4 and calls.count(4) == 1:
+    def broken_report(mutation):
+        if mutation.seq == 4:
             raise RuntimeError("disk full")  # the server fails mid-batch
-        return real_apply(session, user, mutation, now, policy)
+        return real_report(mutation)
 
-    monkeypatch.setattr(engine, "_apply", flaky)
+    def broken_file(session, user, batch_, creates, policy):
+        real_file(session, user, batch_, creates, policy)
+        raise RuntimeError("disk full")  # effects written, receipts not yet
+
+    if where == "reading mutation 4":
+        monkeypatch.setattr(engine, "_report", broken_report)
+    else:
+        monkeypatch.setattr(engine, "_file", broken_file)
     response = client.post(
         "/api/v1/sync", headers=grid, json={"device_id": "phone-1", "mutations": batch}
     )
     assert_problem(response, 500)
-    assert count(app, SyncReceipt) == 3 and count(app, Hazard) == 6 + 3
+    committed = _check_nothing_half_done(app, batch)
+    monkeypatch.undo()
     retry = push(client, grid, batch)
-    assert [r["status"] for r in retry] == ["duplicate"] * 3 + ["applied"] * 3
-    assert count(app, SyncReceipt) == 6 and count(app, Hazard) == 6 + 6
+    assert [r["status"] for r in retry] == ["duplicate"] * committed + ["applied"] * (6 - committed)
+    assert _check_nothing_half_done(app, batch) == 6
+    assert count(app, Hazard) == 6 + 6 and count(app, HazardEvent, HazardEvent.seq == 2) == 6 + 6
+
+
+def test_a_server_killed_part_way_loses_nothing_and_a_retry_converges(
+    client, demo, app, database_url
+):
+    import multiprocessing
+
+    from tests.integration.push_killer import push_and_die
+
+    grid = login(client, "gridworker")
+    batch = [create(n) for n in range(1, 4)] + [step(4, "", "comment", note="x")]
+    batch[3]["entity_id"] = batch[0]["entity_id"]  # a comment on the first report …
+    batch += [create(n) for n in range(5, 7)]  # … splits the batch in two runs of reports
+    process = multiprocessing.get_context("spawn").Process(
+        target=push_and_die, args=(database_url, batch, 5)
+    )
+    process.start()
+    process.join(60)
+    assert process.exitcode == 137
+    committed = _check_nothing_half_done(app, [m for m in batch if m["type"] == "hazard.create"])
+    retry = push(client, grid, batch)
+    assert [r["status"] for r in retry] == ["duplicate"] * committed + ["applied"] * (6 - committed)
+    created = [m for m in batch if m["type"] == "hazard.create"]
+    assert _check_nothing_half_done(app, created) == 5  # five reports …
+    assert count(app, SyncReceipt) == 6  # … and the comment
+    history = client.get(f"/api/v1/hazards/{batch[0]['entity_id']}/events", headers=grid).json
+    assert [e["type"] for e in history] == ["report", "route", "comment"]
 
 
 def test_an_offline_verification_after_closure_is_a_kept_conflict(client, demo, app):
