@@ -1,13 +1,14 @@
 """Push: apply a device's mutations in its order, exactly once each (SPEC §9).
 
-A push is one transaction (group commit): each mutation's effect and its receipt
-commit together, and a failure part-way commits nothing, so a resend replays
-what had committed as `duplicate` with the answer first given and applies the
-rest. The device's row is written first, so one device's concurrent requests
-queue behind each other. Runs of hazard.create are filed together
-(`report_hazards`: a few queries and one insert per table for the run); every
-other mutation runs in its own savepoint, so a refused or conflicting one leaves
-nothing half-done. Everything goes through the same services as the online API.
+A push is one transaction (group commit) with a savepoint per step: each
+mutation's effect and its receipt are written together, and should something
+fail part-way, what finished before it commits, so a resend replays that as
+`duplicate` with the answer first given and applies the rest. The device's row
+is written first, so one device's concurrent requests queue behind each other.
+Runs of hazard.create are filed together (`report_hazards`: a few queries and one
+insert per table for the run); every other mutation runs in its own savepoint,
+so a refused or conflicting one leaves nothing half-done. Everything goes
+through the same services as the online API.
 """
 
 import hashlib
@@ -73,8 +74,9 @@ class Refused(Exception):
 def push(session, user, device_id, mutations, *, now=None, policy=DEFAULT_POLICY):
     """Apply mutations in order in one transaction; return one result per mutation.
 
-    Commits once, at the end: every mutation's effect commits with its receipt,
-    and a failure part-way commits nothing, so a resend starts afresh.
+    Every mutation's effect commits with its receipt. Should something fail
+    part-way, what was finished before it commits and the error is raised: a
+    resend replays the finished mutations as `duplicate` and applies the rest.
     """
     now = now or utcnow()
     for attempt in (1, 2, 3):
@@ -88,10 +90,17 @@ def push(session, user, device_id, mutations, *, now=None, policy=DEFAULT_POLICY
             session.rollback()
             if attempt == 3:
                 raise
+        except _Interrupted as interrupted:
+            session.commit()  # the mutations finished before the failure stand
+            raise interrupted.__cause__ from None
         except BaseException:
             session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+class _Interrupted(Exception):
+    """Something failed part-way through a push; what finished before it may commit."""
 
 
 def _touch_device(session, user, device_id, now):
@@ -115,6 +124,8 @@ class _Batch:
         self.user, self.device_id, self.now = user, device_id, now
         self.results = [None] * len(mutations)
         self.receipts = {}
+        self.pending = []  # receipts not yet written
+        self.done = None  # the last seq whose receipt is written
         seqs = {mutation.seq for mutation in mutations}
         self.earlier = {
             receipt.seq: receipt
@@ -144,7 +155,15 @@ class _Batch:
                 "result": text,
                 "created_at": self.now,
             }
+            self.pending.append(self.receipts[mutation.seq])
         self.results[index] = result
+
+    def write(self, session):
+        """Write the receipts of the mutations applied since the last write."""
+        if self.pending:
+            session.execute(sa.insert(SyncReceipt.__table__), self.pending)
+            self.done = self.pending[-1]["seq"]
+            self.pending = []
 
     def answered_before(self, mutation, fingerprint):
         """Return the answer to a mutation this device already had answered, if any."""
@@ -166,39 +185,47 @@ def _push(session, user, device_id, mutations, now, policy):
     device = _touch_device(session, user, device_id, now)
     expected = device.last_seq + 1
     batch = _Batch(session, user, device_id, mutations, now)
+    batch.done = device.last_seq
     creates = []  # consecutive hazard.create mutations, filed together
-    for index, mutation in enumerate(mutations):
-        fingerprint = mutation.fingerprint()
-        earlier = batch.answered_before(mutation, fingerprint)
-        if earlier is not None:
-            batch.answer(index, mutation, earlier)
-        elif mutation.seq > expected:
-            _file(session, user, batch, creates, policy)
-            for later, rest in enumerate(mutations[index:], start=index):
-                reason = (
-                    f"waiting for seq {expected}; send again in order"
-                    if later == index
-                    else "an earlier mutation of this batch was deferred"
-                )
-                batch.answer(later, rest, {"status": "deferred", "reason": reason})
-            break
-        elif mutation.seq < expected:
-            reason = f"seq {mutation.seq} is behind this device's {expected - 1}"
-            batch.answer(index, mutation, {"status": "rejected", "reason": reason})
-        else:
-            expected += 1
-            if mutation.type == "hazard.create":
-                try:
-                    creates.append((index, mutation, fingerprint, _report(mutation)))
-                except ma.ValidationError as error:
-                    rejected = {"status": "rejected", "reason": _reason(error)}
-                    batch.answer(index, mutation, rejected, fingerprint)
-                continue
-            _file(session, user, batch, creates, policy)  # what follows may build on them
-            batch.answer(index, mutation, _one(session, user, mutation, now, policy), fingerprint)
-    _file(session, user, batch, creates, policy)
-    if batch.receipts:
-        session.execute(sa.insert(SyncReceipt.__table__), list(batch.receipts.values()))
+    try:
+        for index, mutation in enumerate(mutations):
+            fingerprint = mutation.fingerprint()
+            earlier = batch.answered_before(mutation, fingerprint)
+            if earlier is not None:
+                batch.answer(index, mutation, earlier)
+            elif mutation.seq > expected:
+                for later, rest in enumerate(mutations[index:], start=index):
+                    reason = (
+                        f"waiting for seq {expected}; send again in order"
+                        if later == index
+                        else "an earlier mutation of this batch was deferred"
+                    )
+                    batch.answer(later, rest, {"status": "deferred", "reason": reason})
+                break
+            elif mutation.seq < expected:
+                reason = f"seq {mutation.seq} is behind this device's {expected - 1}"
+                batch.answer(index, mutation, {"status": "rejected", "reason": reason})
+            else:
+                expected += 1
+                if mutation.type == "hazard.create":
+                    try:
+                        creates.append((index, mutation, fingerprint, _report(mutation)))
+                    except ma.ValidationError as error:
+                        rejected = {"status": "rejected", "reason": _reason(error)}
+                        batch.answer(index, mutation, rejected, fingerprint)
+                    continue
+                _file(session, user, batch, creates, policy)  # what follows may build on them
+                with session.begin_nested():
+                    result = _one(session, user, mutation, now, policy)
+                    batch.answer(index, mutation, result, fingerprint)
+                    batch.write(session)
+        _file(session, user, batch, creates, policy)
+        batch.write(session)
+    except (IntegrityError, StaleDataError):
+        raise
+    except Exception as error:
+        device.last_seq = batch.done
+        raise _Interrupted from error
     device.last_seq = expected - 1
     session.flush()
     return batch.results
@@ -221,18 +248,20 @@ def _file(session, user, batch, creates, policy):
     if not creates:
         return
     reports = [report for _, _, _, report in creates]
-    filed = report_hazards(session, user, reports, now=batch.now, policy=policy)
-    missing = set(_missing(session, [sha for report in reports for sha in report.photos]))
-    for (index, mutation, fingerprint, report), outcome in zip(creates, filed, strict=True):
-        if outcome.error is not None:
-            result = {"status": "rejected", "reason": _reason(outcome.error)}
-        else:
-            result = {
-                "status": "applied",
-                "version": outcome.version,
-                "missing_photos": [sha for sha in report.photos if sha in missing],
-            }
-        batch.answer(index, mutation, result, fingerprint)
+    with session.begin_nested():
+        filed = report_hazards(session, user, reports, now=batch.now, policy=policy)
+        missing = set(_missing(session, [sha for report in reports for sha in report.photos]))
+        for (index, mutation, fingerprint, report), outcome in zip(creates, filed, strict=True):
+            if outcome.error is not None:
+                result = {"status": "rejected", "reason": _reason(outcome.error)}
+            else:
+                result = {
+                    "status": "applied",
+                    "version": outcome.version,
+                    "missing_photos": [sha for sha in report.photos if sha in missing],
+                }
+            batch.answer(index, mutation, result, fingerprint)
+        batch.write(session)
     creates.clear()
 
 

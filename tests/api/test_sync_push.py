@@ -198,6 +198,34 @@ def test_a_fault_part_way_loses_nothing_and_a_retry_converges(
     assert count(app, Hazard) == 6 + 6 and count(app, HazardEvent, HazardEvent.seq == 2) == 6 + 6
 
 
+def test_what_finished_before_a_fault_stands_and_replays_as_duplicate(
+    client, demo, app, monkeypatch
+):
+    grid = login(client, "gridworker")
+    batch = [create(1), create(2), create(3), create(4)]
+    batch[2] = step(3, batch[0]["entity_id"], "comment", note="门口又堆了杂物")
+    import sync.push as engine
+
+    real_apply = engine._apply
+
+    def flaky(session, user, mutation, now, policy):
+        if mutation.seq == 3:
+            raise RuntimeError("disk full")
+        return real_apply(session, user, mutation, now, policy)
+
+    monkeypatch.setattr(engine, "_apply", flaky)
+    response = client.post(
+        "/api/v1/sync", headers=grid, json={"device_id": "phone-1", "mutations": batch}
+    )
+    assert_problem(response, 500)
+    assert _check_nothing_half_done(app, [batch[0], batch[1], batch[3]]) == 2
+    assert count(app, HazardEvent, HazardEvent.type == "comment") == 0
+    monkeypatch.undo()
+    retry = push(client, grid, batch)
+    assert [r["status"] for r in retry] == ["duplicate", "duplicate", "applied", "applied"]
+    assert count(app, HazardEvent, HazardEvent.type == "comment") == 1
+
+
 def test_a_server_killed_part_way_loses_nothing_and_a_retry_converges(
     client, demo, app, database_url
 ):
