@@ -107,6 +107,10 @@ class HazardSchema(ma.Schema):
     community = ma.fields.String(allow_none=True)
     grid = ma.fields.String(allow_none=True)
     routing_note = ma.fields.String(allow_none=True)
+    place = ma.fields.UUID(allow_none=True, metadata={"description": "the place inspected"})
+    inspection = ma.fields.UUID(
+        allow_none=True, metadata={"description": "the inspection whose failed item this is"}
+    )
     photos = ma.fields.List(ma.fields.String())
     photo_details = ma.fields.List(ma.fields.Nested(PhotoLinkSchema))
     mine = ma.fields.Boolean(metadata={"description": "the caller filed it"})

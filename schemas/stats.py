@@ -110,3 +110,62 @@ class OverdueSchema(ma.Schema):
     street = ma.fields.String(allow_none=True)
     street_name = ma.fields.String(allow_none=True)
     count = ma.fields.Integer()
+
+
+class InspectionStatsQuerySchema(PeriodQuerySchema):
+    """A period of inspections (by when they finished) and how to group them."""
+
+    group_by = ma.fields.String(
+        load_default="street", validate=ma.validate.OneOf(("street", "grid", "week"))
+    )
+
+
+class InspectionFiguresSchema(ma.Schema):
+    """The inspections of one group."""
+
+    key = ma.fields.String(allow_none=True)
+    label = ma.fields.String(allow_none=True)
+    inspections = ma.fields.Integer()
+    places_inspected = ma.fields.Integer()
+    items_answered = ma.fields.Integer()
+    passed = ma.fields.Integer()
+    failed = ma.fields.Integer()
+    not_applicable = ma.fields.Integer()
+    pass_rate = ma.fields.Nested(RateSchema, metadata={"description": "passed / (passed + failed)"})
+    hazards_found = ma.fields.Integer()
+    hazards_per_inspection = ma.fields.Nested(RateSchema)
+
+
+class ItemRateSchema(ma.Schema):
+    """How often one checklist item passed."""
+
+    template = ma.fields.String()
+    template_name = ma.fields.String()
+    item = ma.fields.String()
+    question = ma.fields.String()
+    passed = ma.fields.Integer()
+    failed = ma.fields.Integer()
+    not_applicable = ma.fields.Integer()
+    pass_rate = ma.fields.Nested(RateSchema)
+
+
+class TaskCoverageSchema(ma.Schema):
+    """How far a task has got."""
+
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    due_on = ma.fields.Date()
+    total = ma.fields.Integer()
+    done = ma.fields.Integer()
+    coverage = ma.fields.Nested(RateSchema)
+    overdue = ma.fields.Boolean()
+
+
+class InspectionStatsSchema(ma.Schema):
+    """Inspection figures for a period."""
+
+    group_by = ma.fields.String()
+    rows = ma.fields.List(ma.fields.Nested(InspectionFiguresSchema))
+    total = ma.fields.Nested(InspectionFiguresSchema)
+    items = ma.fields.List(ma.fields.Nested(ItemRateSchema))
+    tasks = ma.fields.List(ma.fields.Nested(TaskCoverageSchema))

@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from schemas.common import StrictSchema
 from schemas.hazards import SHA256, HazardSchema
+from schemas.inspections import TaskSchema
 
 MAX_MUTATIONS = 1000
 
@@ -80,3 +81,6 @@ class SyncResponseSchema(ma.Schema):
 
     results = ma.fields.List(ma.fields.Dict())
     pull = ma.fields.Nested(PullResponseSchema)
+    tasks = ma.fields.List(
+        ma.fields.Nested(TaskSchema), metadata={"description": "your inspection tasks (检查任务)"}
+    )

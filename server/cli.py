@@ -11,7 +11,16 @@ from flask_migrate import upgrade
 from server.config import photo_rules
 from server.extensions import db
 from server.models import ROLES, Photo, utcnow
-from server.services import accounts, areas, demo, exports, photos, routing, stats
+from server.services import (
+    accounts,
+    areas,
+    demo,
+    exports,
+    inspection_stats,
+    photos,
+    routing,
+    stats,
+)
 from server.services.errors import DomainError
 from uploads.errors import IntakeError
 
@@ -165,7 +174,8 @@ def export_weekly(week, out):
             handle.write(exports.to_csv(title, rows, total))
     else:
         with open(out, "wb") as handle:
-            handle.write(exports.to_xlsx(title, rows, total, departments))
+            inspected = inspection_stats.summary(db.session, the_period, "street")
+            handle.write(exports.to_xlsx(title, rows, total, departments, inspected))
     click.echo(f"wrote {out}: {len(rows)} streets, {len(departments)} department sheets")
 
 

@@ -10,6 +10,7 @@ from server.extensions import db
 from server.services.errors import (
     AlreadyExists,
     AuthenticationFailed,
+    Conflict,
     DomainError,
     InvalidInput,
     NotFound,
@@ -31,6 +32,7 @@ DOMAIN_STATUS = {
     InvalidInput: 422,
     NotFound: 404,
     AlreadyExists: 409,
+    Conflict: 409,
     AuthenticationFailed: 401,
     PermissionDenied: 403,
     IllegalTransition: 409,

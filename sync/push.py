@@ -5,8 +5,9 @@ mutation's effect and its receipt are written together, and should something
 fail part-way, what finished before it commits, so a resend replays that as
 `duplicate` with the answer first given and applies the rest. The device's row
 is written first, so one device's concurrent requests queue behind each other.
-Runs of hazard.create are filed together (`report_hazards`: a few queries and one
-insert per table for the run); every other mutation runs in its own savepoint,
+Runs of hazard.create (or of inspection.create) are filed together
+(`report_hazards`, `submit_inspections`: a few queries and one insert per table
+for the run); every other mutation runs in its own savepoint,
 so a refused or conflicting one leaves nothing half-done. Everything goes
 through the same services as the online API.
 """
@@ -23,17 +24,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.hazards import HazardCreateSchema
+from schemas.inspections import InspectionCreateSchema, PlaceCreateSchema
 from server.models import Hazard, Photo, SyncDevice, SyncReceipt, utcnow
 from server.services.corrections import correct_report
 from server.services.errors import DomainError
 from server.services.hazards import NewReport, report_hazards
+from server.services.inspections import (
+    NewPlace,
+    add_place,
+    inspection_from,
+    submit_inspections,
+)
 from server.services.lifecycle import STEP_TYPES, IllegalTransition, Step
 from server.services.policy import DEFAULT_POLICY
 from server.services.steps import StepRequest, append_event, apply_step
 from server.services.visibility import visible_to
 
 STEP_MUTATIONS = {f"hazard.{t}": t for t in STEP_TYPES}
-TYPES = ("hazard.create", "hazard.update", *STEP_MUTATIONS)
+TYPES = ("hazard.create", "hazard.update", *STEP_MUTATIONS, "inspection.create", "place.create")
 CLOCK_AHEAD = timedelta(minutes=10)
 CLOCK_BEHIND = timedelta(days=30)
 
@@ -186,7 +194,7 @@ def _push(session, user, device_id, mutations, now, policy):
     expected = device.last_seq + 1
     batch = _Batch(session, user, device_id, mutations, now)
     batch.done = device.last_seq
-    creates = []  # consecutive hazard.create mutations, filed together
+    creates = []  # consecutive hazard.create (or inspection.create) mutations, filed together
     try:
         for index, mutation in enumerate(mutations):
             fingerprint = mutation.fingerprint()
@@ -207,12 +215,16 @@ def _push(session, user, device_id, mutations, now, policy):
                 batch.answer(index, mutation, {"status": "rejected", "reason": reason})
             else:
                 expected += 1
-                if mutation.type == "hazard.create":
+                if mutation.type in BATCHED:
+                    if creates and creates[-1][1].type != mutation.type:
+                        _file(session, user, batch, creates, policy)
                     try:
-                        creates.append((index, mutation, fingerprint, _report(mutation)))
+                        payload = BATCHED[mutation.type](mutation)
                     except ma.ValidationError as error:
                         rejected = {"status": "rejected", "reason": _reason(error)}
                         batch.answer(index, mutation, rejected, fingerprint)
+                    else:
+                        creates.append((index, mutation, fingerprint, payload))
                     continue
                 _file(session, user, batch, creates, policy)  # what follows may build on them
                 with session.begin_nested():
@@ -241,24 +253,47 @@ def _report(mutation):
 
 
 _CREATE = HazardCreateSchema()
+_PLACE = PlaceCreateSchema()
+
+
+def _inspection(mutation):
+    """Return the NewInspection an inspection.create mutation carries."""
+    body = _INSPECTION.load(dict(mutation.data, id=str(mutation.entity_id)))
+    return inspection_from(body)
+
+
+_INSPECTION = InspectionCreateSchema()
+BATCHED = {"hazard.create": _report, "inspection.create": _inspection}
 
 
 def _file(session, user, batch, creates, policy):
-    """File the waiting hazard.create mutations together and answer each."""
+    """File the waiting run of creations together and answer each."""
     if not creates:
         return
-    reports = [report for _, _, _, report in creates]
+    payloads = [payload for _, _, _, payload in creates]
     with session.begin_nested():
-        filed = report_hazards(session, user, reports, now=batch.now, policy=policy)
-        missing = set(_missing(session, [sha for report in reports for sha in report.photos]))
-        for (index, mutation, fingerprint, report), outcome in zip(creates, filed, strict=True):
+        if creates[0][1].type == "inspection.create":
+            outcomes = submit_inspections(session, user, payloads, now=batch.now, policy=policy)
+            cited = [sha for i in payloads for a in i.answers for sha in a.photos]
+        else:
+            outcomes = report_hazards(session, user, payloads, now=batch.now, policy=policy)
+            cited = [sha for report in payloads for sha in report.photos]
+        missing = set(_missing(session, cited))
+        for (index, mutation, fingerprint, payload), outcome in zip(creates, outcomes, strict=True):
             if outcome.error is not None:
                 result = {"status": "rejected", "reason": _reason(outcome.error)}
+            elif mutation.type == "inspection.create":
+                photos = [sha for a in payload.answers for sha in a.photos]
+                result = {
+                    "status": "applied",
+                    "hazards": outcome.hazards,
+                    "missing_photos": [sha for sha in dict.fromkeys(photos) if sha in missing],
+                }
             else:
                 result = {
                     "status": "applied",
                     "version": outcome.version,
-                    "missing_photos": [sha for sha in report.photos if sha in missing],
+                    "missing_photos": [sha for sha in payload.photos if sha in missing],
                 }
             batch.answer(index, mutation, result, fingerprint)
         batch.write(session)
@@ -303,6 +338,10 @@ def _missing(session, photos):
 
 
 def _apply(session, user, mutation, now, policy):
+    if mutation.type == "place.create":
+        body = _PLACE.load(dict(mutation.data, id=str(mutation.entity_id)))
+        add_place(session, user, NewPlace(**body), now=now)
+        return {"status": "applied"}
     if mutation.type == "hazard.update":
         changes = {k: v for k, v in mutation.data.items() if k != "crs"}
         hazard, _ = correct_report(

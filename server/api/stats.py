@@ -6,6 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.stats import (
+    InspectionStatsQuerySchema,
+    InspectionStatsSchema,
     OverdueSchema,
     PeriodQuerySchema,
     SummaryQuerySchema,
@@ -18,8 +20,9 @@ from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
 from server.models import Department, utcnow
-from server.services import exports, stats
+from server.services import exports, inspection_stats, inspections, stats
 from server.services.errors import InvalidInput, PermissionDenied
+from server.services.workdays import shanghai_today
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="Statistics (统计)")
 
@@ -97,9 +100,10 @@ def _weekly(query):
         if "week" in query
         else stats.period(query["from_"], query["to"])
     )
-    return stats.weekly_report(
+    report = stats.weekly_report(
         db.session, the_period, now=utcnow(), district_name=stats.district_name(db.session)
     )
+    return report, the_period
 
 
 def _download(body, mimetype, name):
@@ -124,8 +128,9 @@ class WeeklyXlsx(MethodView):
     @blp.arguments(WeeklyQuerySchema, location="query")
     def get(self, query):
         """The weekly progress table (活动进展情况统计表) as XLSX, a sheet per department."""
-        title, rows, total, departments = _weekly(query)
-        body = exports.to_xlsx(title, rows, total, departments)
+        (title, rows, total, departments), the_period = _weekly(query)
+        inspected = inspection_stats.summary(db.session, the_period, "street")
+        body = exports.to_xlsx(title, rows, total, departments, inspected)
         return _download(
             body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "weekly.xlsx"
         )
@@ -138,5 +143,32 @@ class WeeklyCsv(MethodView):
     @blp.arguments(WeeklyQuerySchema, location="query")
     def get(self, query):
         """The weekly progress table as CSV (one row per street, then totals)."""
-        title, rows, total, _ = _weekly(query)
+        (title, rows, total, _), _ = _weekly(query)
         return _download(exports.to_csv(title, rows, total), "text/csv", "weekly.csv")
+
+
+@blp.route("/inspections")
+class InspectionFigures(MethodView):
+    @blp.response(200, InspectionStatsSchema)
+    @login_required("office", "dept_staff")
+    @blp.arguments(InspectionStatsQuerySchema, location="query")
+    def get(self, query):
+        """Places inspected, pass rates and hazards found, by street, grid or week; the pass
+        rate of every checklist item; and the coverage of every task. A street office
+        sees the inspections in its street."""
+        the_period = stats.period(query["from_"], query["to"])
+        street = None
+        if g.user.role == "dept_staff":
+            department = db.session.get(Department, g.user.department_id)
+            if department is None or department.area_id is None:
+                raise PermissionDenied("inspection figures are for the office and street offices")
+            street = department.area_id
+        rows, total = inspection_stats.summary(
+            db.session, the_period, query["group_by"], street_id=street
+        )
+        result = {"group_by": query["group_by"], "rows": rows, "total": total}
+        if street is None:
+            result["items"] = inspection_stats.item_pass_rates(db.session, the_period)
+            tasks = inspections.tasks_for(db.session, g.user)
+            result["tasks"] = inspections.task_cards(db.session, tasks, shanghai_today())
+        return result

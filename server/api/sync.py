@@ -11,6 +11,8 @@ from schemas.sync import MAX_MUTATIONS, SyncRequestSchema, SyncResponseSchema
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
+from server.services import inspections
+from server.services.workdays import shanghai_today
 from sync import feed, push
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Offline sync (离线同步)")
@@ -65,7 +67,9 @@ class Sync(MethodView):
             limit=pull["limit"],
             secret=current_app.config["SECRET_KEY"],
         )
+        tasks = inspections.tasks_for(db.session, g.user)
         return {
+            "tasks": inspections.task_cards(db.session, tasks, shanghai_today()),
             "results": results,
             "pull": {
                 "changes": page.changes,

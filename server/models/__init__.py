@@ -15,10 +15,34 @@ from server.models.hazards import (
     PhotoUpload,
     department_open,
 )
+from server.models.inspections import (
+    ANSWERS,
+    PLACE_TYPES,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistVersion,
+    Inspection,
+    InspectionAnswer,
+    InspectionTask,
+    Place,
+    task_assignees,
+    task_places,
+)
 from server.models.org import AREA_LEVELS, SEVERITIES, Area, Category, Department, RoutingRule
 from server.models.sync import Change, SyncDevice, SyncReceipt, SyncState, new_epoch
 
 __all__ = [
+    "ANSWERS",
+    "PLACE_TYPES",
+    "ChecklistItem",
+    "ChecklistTemplate",
+    "ChecklistVersion",
+    "Inspection",
+    "InspectionAnswer",
+    "InspectionTask",
+    "Place",
+    "task_assignees",
+    "task_places",
     "AREA_LEVELS",
     "CRS_NAMES",
     "DEPARTMENT_OPEN",

@@ -117,6 +117,11 @@ class Hazard(Base):
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     # Why the hazard could not be routed, for the office triage queue.
     routing_note: Mapped[str | None] = mapped_column(sa.Text)
+    # A hazard found by an inspection (a failed checklist item): where and by which.
+    place_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("places.id"), index=True)
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("inspections.id"), index=True
+    )
     # SHA-256 of the report as first received: a resend must match it exactly.
     payload_hash: Mapped[str] = mapped_column(sa.String(64))
 

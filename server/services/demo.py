@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from server.models import Area, Category, Department, Hazard, RoutingRule, User
 from server.services.accounts import create_user
 from server.services.areas import import_areas
+from server.services.demo_inspections import load_demo_inspections
 from server.services.hazards import NewReport, report_hazard
 
 DISTRICT = ("110112", "通州区（演示）")
@@ -324,6 +325,9 @@ def load_demo(session, *, password_method="scrypt", now=None):
             )
     volunteer = session.scalar(sa.select(User).filter_by(username="volunteer"))
     now = now or datetime.now(UTC)
+    office = session.scalar(sa.select(User).filter_by(username="office"))
+    grids = [f for f in district_geojson()["features"] if f["properties"]["level"] == "grid"]
+    load_demo_inspections(session, grids, office, now)
     for n, (category, grid, description, address) in enumerate(DEMO_REPORTS):
         hazard_id = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-hazard-{n}")
         if session.get(Hazard, hazard_id) is not None:

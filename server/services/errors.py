@@ -41,3 +41,9 @@ class PermissionDenied(DomainError):
     """The caller's role may not do this."""
 
     code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The request is valid but clashes with the state of things (a published version)."""
+
+    code = "conflict"

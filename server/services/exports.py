@@ -31,12 +31,27 @@ COLUMNS = [
 ]
 
 
+# The inspections sheet (检查情况): one row per street, from the inspection statistics.
+INSPECTION_COLUMNS = [
+    ("街道乡镇", "label", "text"),
+    ("检查场所数", "places_inspected", "n"),
+    ("检查次数", "inspections", "n"),
+    ("检查项数", "items_answered", "n"),
+    ("合格项数", "passed", "n"),
+    ("不合格项数", "failed", "n"),
+    ("不适用项数", "not_applicable", "n"),
+    ("合格率", "pass_rate", "%"),
+    ("发现隐患数", "hazards_found", "n"),
+    ("每次检查发现隐患数", "hazards_per_inspection", "r"),
+]
+
+
 def cell_value(row, figure, kind):
     """Return the value of one column for one row of figures."""
     if kind == "%" and isinstance(figure, tuple):
         numerator, denominator = row[figure[0]], row[figure[1]]
         return round(numerator / denominator, 4) if denominator else None
-    if kind == "%":
+    if kind in ("%", "r"):
         return row[figure]["value"]
     if isinstance(figure, tuple):
         value = row[figure[0]][figure[1]]
@@ -44,13 +59,13 @@ def cell_value(row, figure, kind):
     return row[figure]
 
 
-def table(rows, total):
+def table(rows, total, columns=COLUMNS):
     """Return the table as lists of cell values: header, one row per street, totals."""
-    body = [[cell_value(r, figure, kind) for _, figure, kind in COLUMNS] for r in rows]
+    body = [[cell_value(r, figure, kind) for _, figure, kind in columns] for r in rows]
     return [
-        [header for header, _, _ in COLUMNS],
+        [header for header, _, _ in columns],
         *body,
-        [cell_value(total, figure, kind) for _, figure, kind in COLUMNS],
+        [cell_value(total, figure, kind) for _, figure, kind in columns],
     ]
 
 
@@ -64,12 +79,12 @@ def to_csv(title, rows, total):
     return "\ufeff" + buffer.getvalue()
 
 
-def _sheet(sheet, title, rows, total):
+def _sheet(sheet, title, rows, total, columns=COLUMNS):
     sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    lines = table(rows, total)
+    lines = table(rows, total, columns)
     for line in lines:
         sheet.append(line)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
@@ -79,12 +94,12 @@ def _sheet(sheet, title, rows, total):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for index, (header, _, kind) in enumerate(COLUMNS, start=1):
+    for index, (header, _, kind) in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = (
             18 if kind == "text" else max(10, len(header) * 2 + 2)
         )
-        number_format = {"n": "0", "%": "0.0%", "h": "0.0"}.get(kind)
+        number_format = {"n": "0", "%": "0.0%", "h": "0.0", "r": "0.00"}.get(kind)
         if number_format:
             for row in range(3, sheet.max_row + 1):
                 sheet[f"{letter}{row}"].number_format = number_format
@@ -92,11 +107,19 @@ def _sheet(sheet, title, rows, total):
     sheet.freeze_panes = "B3"  # the header and the street column stay in view
 
 
-def to_xlsx(title, rows, total, departments=()):
-    """Return the workbook bytes: the district sheet, then one sheet per department."""
+def to_xlsx(title, rows, total, departments=(), inspections=None):
+    """Return the workbook bytes: the district sheet, the inspections sheet (检查情况)
+    when `inspections` = (rows, total) is given, then one sheet per department."""
     workbook = Workbook()
     _sheet(workbook.active, title, rows, total)
     workbook.active.title = "全区"
+    if inspections is not None:
+        _sheet(
+            workbook.create_sheet("检查情况"),
+            title.replace("安全隐患排查整治进展情况统计表", "场所检查情况统计表"),
+            *inspections,
+            columns=INSPECTION_COLUMNS,
+        )
     for name, department_rows, department_total in departments:
         _sheet(
             workbook.create_sheet(name[:31]),

@@ -111,17 +111,19 @@ def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY)
     return session.get(Hazard, report.id), filed.created
 
 
-def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLICY):
+def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLICY, found_by=None):
     """File and route reports together; return one Filed per report, in order.
 
     The whole batch costs a handful of queries and one multi-row insert per
     table, not a round of each per report: a phone's day of reports arrives at
     once (SPEC §9). Later reports of the batch see earlier ones (resends,
     duplicates nearby) exactly as if filed one by one. A refused report writes
-    nothing; the others are filed all the same.
+    nothing; the others are filed all the same. `found_by` gives, per report, what
+    an inspection adds (place_id, inspection_id, severity of the failed item); the
+    inspector files those whatever their role.
     """
     now = now or utcnow()
-    if reporter.role not in REPORTING_ROLES:
+    if reporter.role not in REPORTING_ROLES and found_by is None:
         refusal = PermissionDenied("department staff cannot file reports")
         return [Filed(report.id, error=refusal) for report in reports]
     prints = [report.fingerprint(reporter.id) for report in reports]
@@ -202,7 +204,11 @@ def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLIC
             "routing_note": None,
             "payload_hash": fingerprint,
             "field_versions": {},
+            "place_id": None,
+            "inspection_id": None,
         }
+        if found_by is not None:
+            hazard.update(found_by[n])
         report_event = uuid.uuid4()
         events.append(
             _event_row(report_event, report.id, 1, "report", reporter.id, now, None, "reported")
@@ -318,6 +324,8 @@ RECORDS = (
         Hazard.closed_at,
         Hazard.duplicate_of_id,
         Hazard.routing_note,
+        Hazard.place_id,
+        Hazard.inspection_id,
         Category.code.label("category"),
         Category.name_zh.label("category_name"),
         _lead.code.label("lead_department"),
@@ -477,6 +485,8 @@ def hazard_record(row, links, viewer, now, cutoffs):
         "community": row.community,
         "grid": row.grid,
         "routing_note": row.routing_note,
+        "place": row.place_id,
+        "inspection": row.inspection_id,
         "photos": [link.sha256 for link in links if link.phase == "report"],
         "photo_details": [_photo_detail(link, viewer) for link in links],
         "mine": row.reporter_id == viewer.id,

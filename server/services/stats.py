@@ -58,17 +58,15 @@ def iso_week(text):
     return Period(monday, monday + timedelta(days=7))
 
 
-def week_start(dialect):
-    """Return SQL for the Monday (Shanghai) of a hazard's report, as 'YYYY-MM-DD'."""
+def week_start(dialect, column=Hazard.received_at):
+    """Return SQL for the Monday (Shanghai) of a moment (a hazard's report), as 'YYYY-MM-DD'."""
     # Constants are written into the SQL: PostgreSQL matches GROUP BY to the select
     # list by text, and bound parameters would make the two differ.
     lit = sa.literal_column
     if dialect == "sqlite":
         # Stored as naive UTC text; China has no daylight saving since 1991.
-        return sa.func.date(
-            Hazard.received_at, lit("'+8 hours'"), lit("'-6 days'"), lit("'weekday 1'")
-        )
-    local = sa.func.timezone(lit("'Asia/Shanghai'"), Hazard.received_at)
+        return sa.func.date(column, lit("'+8 hours'"), lit("'-6 days'"), lit("'weekday 1'"))
+    local = sa.func.timezone(lit("'Asia/Shanghai'"), column)
     return sa.func.to_char(sa.func.date_trunc(lit("'week'"), local), lit("'YYYY-MM-DD'"))
 
 

@@ -135,3 +135,8 @@ def escalation_cutoff(now, level, thresholds=ESCALATION_DAYS):
     today = now.astimezone(SHANGHAI).date()
     first_counted = nth_working_day_back(today, thresholds[level - 1])
     return datetime.combine(first_counted, time(0, 0), tzinfo=SHANGHAI)
+
+
+def shanghai_today(now=None):
+    """Return today's date in Shanghai, whatever the server's time zone."""
+    return (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()

@@ -183,7 +183,7 @@ def test_a_fault_part_way_loses_nothing_and_a_retry_converges(
         raise RuntimeError("disk full")  # effects written, receipts not yet
 
     if where == "reading mutation 4":
-        monkeypatch.setattr(engine, "_report", broken_report)
+        monkeypatch.setitem(engine.BATCHED, "hazard.create", broken_report)
     else:
         monkeypatch.setattr(engine, "_file", broken_file)
     response = client.post(

@@ -1,0 +1,212 @@
+"""Field inspections (检查): places, checklists, inspections, tasks (SPEC §10)."""
+
+import marshmallow as ma
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from schemas.inspections import (
+    InspectionCreateSchema,
+    InspectionSchema,
+    PlaceCreateSchema,
+    PlaceQuerySchema,
+    PlaceSchema,
+    TaskCreateSchema,
+    TaskSchema,
+    TemplateCreateSchema,
+    TemplateSchema,
+    VersionBodySchema,
+    VersionSchema,
+)
+from server.api.security import login_required
+from server.config import policy
+from server.extensions import db
+from server.services import inspections
+from server.services.errors import InvalidInput
+from server.services.workdays import shanghai_today
+
+blp = Blueprint(
+    "inspections", __name__, url_prefix="/api/v1", description="Field inspections (检查)"
+)
+
+
+def _items(body):
+    return [inspections.NewItem(**item) for item in body["items"]]
+
+
+@blp.route("/places")
+class Places(MethodView):
+    @blp.response(200, PlaceSchema(many=True))
+    @login_required()
+    @blp.arguments(PlaceQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
+    def get(self, type=None, area=None, status=None):  # noqa: A002 (the query's name)
+        """List places (at most 500), by type, area or status."""
+        return inspections.list_places(db.session, type_=type, grid=area, status=status)
+
+    @blp.response(201, PlaceSchema)
+    @blp.alt_response(200, schema=PlaceSchema, description="Already added: the same place resent")
+    @login_required(*inspections.INSPECTING_ROLES)
+    @blp.arguments(PlaceCreateSchema)
+    def post(self, body):
+        """Add a place; from a grid worker it waits for the office to confirm it."""
+        place, created = inspections.add_place(db.session, g.user, inspections.NewPlace(**body))
+        db.session.commit()
+        return place, 201 if created else 200
+
+
+@blp.route("/places/import")
+class PlaceImport(MethodView):
+    @blp.response(200, description="How many places were created and updated")
+    @login_required("office")
+    def post(self):
+        """Import places from a GeoJSON FeatureCollection of points, or CSV
+        (code,name,type,address,lat,lon); all or nothing."""
+        request.max_content_length = 20 * 1024 * 1024
+        if request.mimetype == "text/csv":
+            payload = request.get_data(as_text=True)
+        else:
+            payload = request.get_json(silent=True)
+            if not isinstance(payload, dict):
+                raise InvalidInput("send a GeoJSON FeatureCollection, or text/csv")
+        places = inspections.parse_places(payload)
+        created, updated = inspections.import_places(db.session, places, g.user)
+        db.session.commit()
+        return {"created": created, "updated": updated}
+
+
+@blp.route("/places/<uuid:place_id>/confirm")
+class PlaceConfirm(MethodView):
+    @blp.response(200, PlaceSchema)
+    @login_required("office")
+    def post(self, place_id):
+        """Confirm a place a grid worker added in the field."""
+        place = inspections.confirm_place(db.session, place_id)
+        db.session.commit()
+        return place
+
+
+@blp.route("/checklists")
+class Checklists(MethodView):
+    @blp.response(200, TemplateSchema(many=True))
+    @login_required()
+    def get(self):
+        """List the checklists and their versions."""
+        return inspections.list_templates(db.session)
+
+    @blp.response(201, VersionSchema)
+    @login_required("office")
+    @blp.arguments(TemplateCreateSchema)
+    def post(self, body):
+        """Create a checklist; its first version is a draft until published."""
+        version = inspections.create_template(
+            db.session, body["code"], body["name"], body["place_types"], _items(body)
+        )
+        db.session.commit()
+        return version
+
+
+@blp.route("/checklists/published")
+class PublishedChecklists(MethodView):
+    @blp.response(200, VersionSchema(many=True))
+    @login_required()
+    def get(self):
+        """Every published version with its items, for phones to inspect offline."""
+        return inspections.published_versions(db.session)
+
+
+@blp.route("/checklists/<code>/versions")
+class ChecklistVersions(MethodView):
+    @blp.response(201, VersionSchema)
+    @login_required("office")
+    @blp.arguments(VersionBodySchema)
+    def post(self, body, code):
+        """Start the next version of a checklist, as a draft."""
+        version = inspections.new_version(db.session, code, body["place_types"], _items(body))
+        db.session.commit()
+        return version
+
+
+@blp.route("/checklists/<code>/versions/<int:number>")
+class ChecklistVersionDetail(MethodView):
+    @blp.response(200, VersionSchema)
+    @login_required()
+    def get(self, code, number):
+        """Return one version with its items."""
+        return inspections.get_version(db.session, code, number)
+
+    @blp.response(200, VersionSchema)
+    @login_required("office")
+    @blp.arguments(VersionBodySchema)
+    def put(self, body, code, number):
+        """Replace a draft's items (409 for a published version: start a new one)."""
+        version = inspections.edit_draft(
+            db.session, code, number, body["place_types"], _items(body)
+        )
+        db.session.commit()
+        return version
+
+
+@blp.route("/checklists/<code>/versions/<int:number>/publish")
+class ChecklistPublish(MethodView):
+    @blp.response(200, VersionSchema)
+    @login_required("office")
+    def post(self, code, number):
+        """Publish a draft; it never changes afterwards."""
+        version = inspections.publish(db.session, code, number)
+        db.session.commit()
+        return version
+
+
+@blp.route("/inspections")
+class Inspections(MethodView):
+    @blp.response(201, InspectionSchema)
+    @blp.alt_response(200, schema=InspectionSchema, description="Already filed: resent")
+    @login_required(*inspections.INSPECTING_ROLES)
+    @blp.arguments(InspectionCreateSchema)
+    def post(self, body):
+        """File an inspection made on site; each failed item becomes a routed hazard."""
+        new = inspections.inspection_from(body)
+        rules = policy(current_app.config)
+        try:
+            inspection, created = inspections.submit_inspection(
+                db.session, g.user, new, policy=rules
+            )
+        except IntegrityError:  # the same inspection filed this very moment: look again
+            db.session.rollback()
+            inspection, created = inspections.submit_inspection(
+                db.session, g.user, new, policy=rules
+            )
+        db.session.commit()
+        return inspection, 201 if created else 200
+
+
+@blp.route("/inspections/<uuid:inspection_id>")
+class InspectionDetail(MethodView):
+    @blp.response(200, InspectionSchema)
+    @login_required()
+    def get(self, inspection_id):
+        """Return an inspection you may see, with its answers and the hazards they made."""
+        return inspections.inspection_detail(db.session, g.user, inspection_id)
+
+
+def _with_progress(tasks):
+    return inspections.task_cards(db.session, tasks, shanghai_today())
+
+
+@blp.route("/tasks")
+class Tasks(MethodView):
+    @blp.response(200, TaskSchema(many=True))
+    @login_required()
+    def get(self):
+        """Your inspection tasks with their progress (the office: every task)."""
+        return _with_progress(inspections.tasks_for(db.session, g.user))
+
+    @blp.response(201, TaskSchema)
+    @login_required("office")
+    @blp.arguments(TaskCreateSchema)
+    def post(self, body):
+        """Hand out a task: a checklist, the places of some types in an area, a due date."""
+        task = inspections.create_task(db.session, g.user, **body)
+        db.session.commit()
+        return _with_progress([task])[0]
