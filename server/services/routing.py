@@ -1,6 +1,7 @@
 """Routing (属地管理 + 行业监管): the lead department from the category's rules, the
 territorial owner from the location, and possible duplicates nearby (SPEC §3)."""
 
+import functools
 import math
 
 import sqlalchemy as sa
@@ -102,6 +103,14 @@ def _roughly(lat, lon, other_lat, other_lon):
     return 6_371_008.8 * math.hypot(dx, dy)
 
 
+@functools.lru_cache(maxsize=4096)
+def _metres(lat, lon, other_lat, other_lon):
+    """Geodesic metres on WGS-84; the same points (one place inspected again) cost nothing."""
+    if (lat, lon) == (other_lat, other_lon):
+        return 0.0
+    return geodesic((lat, lon), (other_lat, other_lon)).meters
+
+
 class DuplicateFinder:
     """Open hazards of a category near a point, or sharing a photo (SPEC §3).
 
@@ -164,7 +173,7 @@ class DuplicateFinder:
                         self.radius * 1.01 + 1
                     ):
                         continue  # far even allowing for the flat-earth estimate's error
-                    distance = geodesic((lat, lon), (other_lat, other_lon)).meters
+                    distance = _metres(lat, lon, other_lat, other_lon)
                     if distance <= self.radius:
                         found[other_id] = ("nearby", distance)
         for sha in photos:
