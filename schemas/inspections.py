@@ -202,3 +202,9 @@ class TaskSchema(ma.Schema):
     coverage = ma.fields.Nested(RateSchema)
     overdue = ma.fields.Boolean()
     places = ma.fields.List(ma.fields.UUID())
+
+
+class InspectionQuerySchema(StrictSchema):
+    """Which inspections to list."""
+
+    place = ma.fields.UUID(metadata={"description": "only this place's inspections"})

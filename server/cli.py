@@ -1,4 +1,4 @@
-"""Operator commands: flask --app server init-db | demo | create-user | import-areas."""
+"""Operator commands: init-db, demo, create-user, import-areas, import-places, and more."""
 
 import json
 
@@ -10,13 +10,14 @@ from flask_migrate import upgrade
 
 from server.config import photo_rules
 from server.extensions import db
-from server.models import ROLES, Photo, utcnow
+from server.models import ROLES, Photo, User, utcnow
 from server.services import (
     accounts,
     areas,
     demo,
     exports,
     inspection_stats,
+    inspections,
     photos,
     routing,
     stats,
@@ -85,6 +86,31 @@ def create_user(username, role, password, department_code, grid_codes, display_n
         _fail(error)
     db.session.commit()
     click.echo(f"created {role} {username}")
+
+
+@click.command("import-places")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_places(path):
+    """Import places (检查对象) from CSV (code,name,type,address,lat,lon) or GeoJSON."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        payload = text if path.lower().endswith(".csv") else json.loads(text)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot read {path}: {error}") from error
+    office = db.session.scalar(sa.select(User).where(User.role == "office").limit(1))
+    if office is None:
+        raise click.ClickException("create an office account first (create-user)")
+    try:
+        created, updated = inspections.import_places(
+            db.session, inspections.parse_places(payload), office
+        )
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"places: {created} created, {updated} updated")
 
 
 @click.command("import-areas")
@@ -212,6 +238,7 @@ def init_app(app):
         load_demo,
         create_user,
         import_areas,
+        import_places,
         photos_reprocess,
         routing_rules,
         export_weekly,

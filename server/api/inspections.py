@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas.inspections import (
     InspectionCreateSchema,
+    InspectionQuerySchema,
     InspectionSchema,
     PlaceCreateSchema,
     PlaceQuerySchema,
@@ -160,6 +161,13 @@ class ChecklistPublish(MethodView):
 
 @blp.route("/inspections")
 class Inspections(MethodView):
+    @blp.response(200, InspectionSchema(many=True))
+    @login_required()
+    @blp.arguments(InspectionQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
+    def get(self, place=None):
+        """The latest inspections you may see (200), newest first; of one place if given."""
+        return inspections.list_inspections(db.session, g.user, place=place)
+
     @blp.response(201, InspectionSchema)
     @blp.alt_response(200, schema=InspectionSchema, description="Already filed: resent")
     @login_required(*inspections.INSPECTING_ROLES)

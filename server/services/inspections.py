@@ -672,35 +672,47 @@ def _store(session, user, accepted, now, policy):
 
 def inspection_detail(session, viewer, inspection_id):
     """Return an inspection the viewer may see, with its answers."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None or not may_see_inspection(session, viewer, inspection):
+    inspection = session.scalar(
+        sa.select(Inspection).where(Inspection.id == inspection_id, inspections_visible_to(viewer))
+    )
+    if inspection is None:
         raise NotFound("no such inspection")
     return inspection
 
 
-def may_see_inspection(session, viewer, inspection):
-    """The office sees all; inspectors their own; grid workers their grids; departments
-    inspections of places in their sector (a failed item routed to them) or street."""
-    if viewer.role == "office" or inspection.inspector_id == viewer.id:
-        return True
+def inspections_visible_to(viewer):
+    """Return a SQL condition selecting the inspections `viewer` may see (SPEC §5).
+
+    The office sees all; inspectors their own; grid workers those in their grids;
+    a street office those in its street; a department those that found a hazard
+    routed to it (its sector)."""
+    if viewer.role == "office":
+        return sa.true()
+    own = Inspection.inspector_id == viewer.id
     if viewer.role == "grid_worker":
-        return inspection.grid_id in {g.id for g in viewer.grids}
-    if viewer.role == "dept_staff":
-        department = session.get(Department, viewer.department_id)
-        if department is not None and department.area_id == inspection.street_id:
-            return True
-        return (
-            session.scalar(
-                sa.select(
-                    sa.exists().where(
-                        Hazard.inspection_id == inspection.id,
-                        Hazard.lead_department_id == viewer.department_id,
-                    )
-                )
-            )
-            is True
+        return sa.or_(own, Inspection.grid_id.in_([g.id for g in viewer.grids]))
+    if viewer.role == "dept_staff" and viewer.department is not None:
+        routed = sa.exists().where(
+            Hazard.inspection_id == Inspection.id,
+            Hazard.lead_department_id == viewer.department_id,
         )
-    return False
+        if viewer.department.area_id is not None:
+            return sa.or_(own, routed, Inspection.street_id == viewer.department.area_id)
+        return sa.or_(own, routed)
+    return own
+
+
+def list_inspections(session, viewer, *, place=None, limit=200):
+    """Return the latest inspections the viewer may see, newest first (of a place)."""
+    query = (
+        sa.select(Inspection)
+        .where(inspections_visible_to(viewer))
+        .order_by(Inspection.finished_at.desc(), Inspection.id)
+        .limit(limit)
+    )
+    if place is not None:
+        query = query.where(Inspection.place_id == place)
+    return session.scalars(query).all()
 
 
 # --- Tasks ----------------------------------------------------------------------
