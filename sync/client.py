@@ -2,9 +2,10 @@
 
 Everything the user does offline goes into a SQLite outbox with the device's own
 increasing `seq`; photos wait in an upload queue. `sync()` uploads photos, pushes
-unanswered mutations in order, follows the pull pages, and keeps the cursor and a
-local copy of the hazards in scope. Failures of the network or the server are
-retried with backoff; nothing leaves the outbox until the server has answered it.
+unanswered mutations in order, follows the pull pages, and keeps the cursor, a
+local copy of the hazards in scope and the user's inspection tasks. Failures of
+the network or the server are retried with backoff; nothing leaves the outbox
+until the server has answered it.
 
 The transport is anything with `post(path, json)` and `put(path, data,
 content_type)` returning `(status, body)`, so tests drive it over a test client.
@@ -79,6 +80,28 @@ class SyncClient:
         self.record("hazard.create", hazard_id, data, photos)
         return hazard_id
 
+    def inspect(self, place, template, version, answers, started_at, **extra):
+        """Queue an inspection; `answers` maps item code to (answer, note, photos).
+
+        Returns the inspection's id. Each answer gets its own id here, on the phone.
+        """
+        inspection_id = str(uuid.uuid4())
+        data = {
+            "place": str(place),
+            "template": template,
+            "version": version,
+            "started_at": started_at.isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
+            "answers": [
+                {"id": str(uuid.uuid4()), "item": item, "answer": answer, "note": note,
+                 "photos": list(photos)}
+                for item, (answer, note, photos) in answers.items()
+            ],
+            **extra,
+        }  # fmt: skip
+        self.record("inspection.create", inspection_id, data)
+        return inspection_id
+
     def add_photo(self, data, content_type="image/jpeg"):
         """Keep a photo for upload; return its SHA-256 to cite it."""
         sha = hashlib.sha256(data).hexdigest()
@@ -106,6 +129,10 @@ class SyncClient:
         return {
             hid: json.loads(data) for hid, data in self.db.execute("SELECT id, data FROM hazards")
         }
+
+    def tasks(self):
+        """Return the inspection tasks as last pulled."""
+        return json.loads(self._get("tasks") or "[]")
 
     def _get(self, key):
         row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
@@ -183,4 +210,5 @@ class SyncClient:
                 else:
                     self.db.execute("DELETE FROM hazards WHERE id = ?", (change["id"],))
             self._set("cursor", pull["cursor"])
+            self._set("tasks", json.dumps(answer.get("tasks", [])))
         return deferred

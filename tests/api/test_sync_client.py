@@ -84,3 +84,40 @@ def test_a_sync_that_cannot_reach_the_server_keeps_everything_for_later(client, 
     phone.transport.failures = 0
     phone.sync()
     assert phone.pending() == [] and hazard in phone.hazards()
+
+
+def test_an_offline_round_of_inspections_through_the_client(client, demo, phone):
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    office = login(client, "office")
+    due = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+    body = {"title": "餐饮场所燃气检查", "template": "restaurant_gas", "due_on": due,
+            "place_types": ["restaurant"], "area": "110112001001G01",
+            "assignees": ["gridworker"]}  # fmt: skip
+    assert client.post("/api/v1/tasks", json=body, headers=office).status_code == 201
+    phone.sync()  # the task comes down with the first sync
+    [task] = phone.tasks()
+    assert task["total"] == 2 and task["done"] == 0
+    lat, lon = grid_centre("110112001001G01")
+    photo = phone.add_photo(jpeg(lat=lat, lon=lon, make="Redmi"))
+    started = datetime.now(UTC) - timedelta(minutes=25)
+    for place in task["places"]:  # both restaurants, offline; one has no shut-off valve
+        fails = place == task["places"][0]
+        phone.inspect(
+            place, "restaurant_gas", 1,
+            {"gas_alarm": ("pass", None, ()),
+             "shutoff_valve": ("fail" if fails else "pass", "未装切断阀" if fails else None,
+                               (photo,) if fails else ()),
+             "hose_sound": ("na", None, ()), "legal_supply": ("pass", None, ())},
+            started, task=task["id"],
+        )  # fmt: skip
+    phone.sync()
+    answers = phone.answers()
+    made = [h for a in answers.values() for h in a.get("hazards", [])]
+    assert len(made) == 1 and answers[1]["missing_photos"] == []
+    assert made[0] in phone.hazards()  # the new hazard is in the grid worker's scope
+    assert phone.hazards()[made[0]]["lead_department"] == "urban-mgmt"
+    [task] = phone.tasks()
+    assert (task["done"], task["coverage"]["value"]) == (2, 1.0)
+    assert uuid.UUID(made[0])
