@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from server.models import (
     PLACE_TYPES,
@@ -359,7 +360,12 @@ def _within(session, query, code, field):
 
 def list_places(session, *, type_=None, grid=None, status=None, limit=500):
     """Return places, by code then name, filtered."""
-    query = sa.select(Place).order_by(Place.code, Place.name).limit(limit)
+    query = (
+        sa.select(Place)
+        .options(selectinload(Place.grid))
+        .order_by(Place.code, Place.name)
+        .limit(limit)
+    )
     if type_:
         query = query.where(Place.type == type_)
     if status:
@@ -733,6 +739,9 @@ def create_task(
     """Hand out a campaign task: the places of these types (in this area) to inspect."""
     checklist = _template(session, template)
     query = sa.select(Place.id).where(Place.status == "confirmed")
+    if not place_types:  # the kinds of place the checklist's latest published version is for
+        published = [v for v in checklist.versions if v.status == "published"]
+        place_types = published[-1].place_types if published else ()
     if place_types:
         unknown = sorted(set(place_types) - set(PLACE_TYPES))
         if unknown:

@@ -58,6 +58,10 @@ def test_a_task_past_its_due_date_with_places_left_is_overdue(client, demo):
         assert client.post("/api/v1/inspections", json=done, headers=grid).status_code == 201
     [after] = client.get("/api/v1/tasks", headers=grid).json
     assert (after["done"], after["overdue"]) == (2, False)
+    # Without place types, a task takes the kinds of place its checklist is for.
+    everything = {k: v for k, v in body.items() if k != "place_types"}
+    restaurants = client.post("/api/v1/tasks", json=everything, headers=office).json
+    assert restaurants["total"] == 2
     bad = dict(body, assignees=["nobody"])
     assert_problem(client.post("/api/v1/tasks", json=bad, headers=office), 422)
     assert_problem(client.post("/api/v1/tasks", json=body, headers=grid), 403)
