@@ -138,8 +138,8 @@ class InspectionCreateSchema(StrictSchema):
     version = ma.fields.Integer(required=True, strict=True)
     started_at = ma.fields.AwareDateTime(required=True, format="iso")
     finished_at = ma.fields.AwareDateTime(required=True, format="iso")
-    answers = ma.fields.List(
-        ma.fields.Nested(AnswerSchema), required=True, validate=ma.validate.Length(1, 200)
+    answers = ma.fields.Nested(
+        AnswerSchema, many=True, required=True, validate=ma.validate.Length(1, 200)
     )
     lat = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
     lon = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
