@@ -154,8 +154,8 @@ class InspectionFigures(MethodView):
     @blp.arguments(InspectionStatsQuerySchema, location="query")
     def get(self, query):
         """Places inspected, pass rates and hazards found, by street, grid or week; the pass
-        rate of every checklist item; and the coverage of every task. A street office
-        sees the inspections in its street."""
+        rate of every checklist item; and the coverage of your tasks (the office: all).
+        A street office sees the inspections in its street."""
         the_period = stats.period(query["from_"], query["to"])
         street = None
         if g.user.role == "dept_staff":
@@ -166,9 +166,12 @@ class InspectionFigures(MethodView):
         rows, total = inspection_stats.summary(
             db.session, the_period, query["group_by"], street_id=street
         )
-        result = {"group_by": query["group_by"], "rows": rows, "total": total}
-        if street is None:
-            result["items"] = inspection_stats.item_pass_rates(db.session, the_period)
-            tasks = inspections.tasks_for(db.session, g.user)
-            result["tasks"] = inspections.task_cards(db.session, tasks, shanghai_today())
+        tasks = inspections.tasks_for(db.session, g.user)
+        result = {
+            "group_by": query["group_by"],
+            "rows": rows,
+            "total": total,
+            "items": inspection_stats.item_pass_rates(db.session, the_period, street_id=street),
+            "tasks": inspections.task_cards(db.session, tasks, shanghai_today()),
+        }
         return result

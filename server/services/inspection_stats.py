@@ -101,7 +101,7 @@ def summary(session, the_period, group_by="street", *, street_id=None):
     return rows, _figures(total_row, "total", "合计")
 
 
-def item_pass_rates(session, the_period):
+def item_pass_rates(session, the_period, *, street_id=None):
     """Return the pass rate of every checklist item answered in the period, by the
     item's code (stable across versions) within its checklist."""
     answer = InspectionAnswer.answer
@@ -120,7 +120,7 @@ def item_pass_rates(session, the_period):
         .join(ChecklistItem, ChecklistItem.id == InspectionAnswer.item_id)
         .join(ChecklistVersion, ChecklistVersion.id == ChecklistItem.version_id)
         .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistVersion.template_id)
-        .where(_in(the_period))
+        .where(_in(the_period), *([Inspection.street_id == street_id] if street_id else []))
         .group_by(ChecklistTemplate.code, ChecklistTemplate.name, ChecklistItem.code)
         .order_by(ChecklistTemplate.code, ChecklistItem.code)
     )

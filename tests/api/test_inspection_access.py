@@ -37,6 +37,17 @@ def test_each_role_sees_the_inspections_it_should(client, demo, app):
         "/api/v1/inspections", query_string={"place": passing["place"]}, headers=office
     ).json
     assert [i["id"] for i in of_place] == [passing["id"]]
+    # Figures: a street office sees its street's; a sectoral department none.
+    today = shanghai_today()
+    period = {"from": (today - timedelta(days=2)).isoformat(),
+              "to": (today + timedelta(days=2)).isoformat()}  # fmt: skip
+    mine = client.get("/api/v1/stats/inspections", query_string=period, headers=street).json
+    assert [r["key"] for r in mine["rows"]] == ["110112001"] and mine["total"]["inspections"] == 1
+    assert {i["item"] for i in mine["items"]} == set(V1)
+    assert_problem(client.get("/api/v1/stats/inspections", query_string=period, headers=fire), 403)
+    assert_problem(client.get("/api/v1/stats/inspections", query_string=period, headers=grid), 403)
+    everyone = client.get("/api/v1/stats/inspections", query_string=period, headers=office).json
+    assert everyone["total"]["inspections"] == 2
     # Volunteers do not inspect.
     refused = client.post("/api/v1/inspections", json=inspection(IN_ZHONGCANG, 1, V1),
                           headers=login(client, "volunteer"))  # fmt: skip

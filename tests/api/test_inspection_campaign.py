@@ -211,6 +211,16 @@ def test_a_whole_campaign(client, demo, app):
         "no_window_bars": (5, 1, 0),
         "fire_door_closed": (4, 0, 1),
     }
+    for group_by, key in (
+        ("street", "110112001"),
+        ("week", (finished - timedelta(days=finished.weekday())).isoformat()),
+    ):
+        [row] = client.get(
+            "/api/v1/stats/inspections",
+            query_string={**period, "group_by": group_by},
+            headers=office,
+        ).json["rows"]
+        assert row["key"] == key and row["inspections"] == 6 and row["passed"] == 28
     [coverage] = figures["tasks"]
     assert coverage["coverage"]["value"] == 0.3571
 
