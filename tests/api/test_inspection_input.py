@@ -191,3 +191,42 @@ def test_places_are_imported_added_in_the_field_and_confirmed(client, demo, app)
     assert refused["status"] == "rejected"
     with app.app_context():
         assert db.session.get(Place, uuid.UUID(far["entity_id"])) is None
+
+
+def test_a_new_place_its_inspection_and_a_comment_on_the_hazard_in_one_offline_batch(
+    client, demo, app
+):
+    from server.services.inspections import HAZARD_FROM_ANSWER
+
+    grid = login(client, "gridworker")
+    lat, lon = grid_centre("110112001001G02")
+    place_id = str(uuid.uuid4())
+    new_place = {
+        "seq": 1, "id": str(uuid.uuid4()), "type": "place.create", "entity_id": place_id,
+        "data": {"name": "新开小超市", "type": "shop", "lat": lat, "lon": lon},
+        "occurred_at": "2026-06-03T09:00:00+08:00",
+    }  # fmt: skip
+    body = inspection("110112001001G02P01", 1, V1, fails=["exits_unlocked"])
+    body["place"] = place_id
+    [failed] = [a for a in body["answers"] if a["answer"] == "fail"]
+    # The phone knows the hazard's id before the server does: uuid5 of the answer's id.
+    hazard_id = str(uuid.uuid5(HAZARD_FROM_ANSWER, failed["id"]))
+    comment = {
+        "seq": 3, "id": str(uuid.uuid4()), "type": "hazard.comment", "entity_id": hazard_id,
+        "data": {"note": "已告知店主"}, "occurred_at": "2026-06-03T09:40:00+08:00",
+    }  # fmt: skip
+    report = {
+        "seq": 4, "id": str(uuid.uuid4()), "type": "hazard.create", "entity_id": str(uuid.uuid4()),
+        "data": {"category": "flammable_piles", "description": "门口堆放纸箱", "lat": lat,
+                 "lon": lon, "observed_at": "2026-06-03T09:41:00+08:00"},
+        "occurred_at": "2026-06-03T09:41:00+08:00",
+    }  # fmt: skip
+    results = sync(client, grid, [new_place, mutation(2, body), comment, report], "phone")
+    statuses = [r["status"] for r in results["results"]]
+    assert statuses == ["applied"] * 4, results["results"]
+    assert results["results"][1]["hazards"] == [hazard_id]
+    history = client.get(f"/api/v1/hazards/{hazard_id}/events", headers=grid).json
+    assert [e["type"] for e in history] == ["report", "route", "comment"]
+    assert {h for h in (hazard_id, report["entity_id"])} <= {
+        c["id"] for c in results["pull"]["changes"]
+    }
