@@ -127,14 +127,14 @@ def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLIC
         refusal = PermissionDenied("department staff cannot file reports")
         return [Filed(report.id, error=refusal) for report in reports]
     prints = [report.fingerprint(reporter.id) for report in reports]
-    known = {
-        row.id: (row.payload_hash, row.version)
+    known, ids = {}, list({report.id for report in reports})
+    for start in range(0, len(ids), 5000):  # bound the statement's parameters
         for row in session.execute(
             sa.select(Hazard.id, Hazard.payload_hash, Hazard.version).where(
-                Hazard.id.in_({report.id for report in reports})
+                Hazard.id.in_(ids[start : start + 5000])
             )
-        )
-    }
+        ):
+            known[row.id] = (row.payload_hash, row.version)
     categories = {
         row.code: row
         for row in session.execute(

@@ -527,12 +527,15 @@ class _Context:
         self.tasks = set(
             session.scalars(sa.select(InspectionTask.id).where(InspectionTask.id.in_(tasks)))
         )
-        answer_ids = {a.id for i in inspections for a in i.answers}
-        self.used_answers = set(
-            session.scalars(
-                sa.select(InspectionAnswer.id).where(InspectionAnswer.id.in_(answer_ids))
+        answer_ids = list({a.id for i in inspections for a in i.answers})
+        self.used_answers = set()
+        for start in range(0, len(answer_ids), 5000):  # a full batch may cite 200,000
+            chunk = answer_ids[start : start + 5000]
+            self.used_answers.update(
+                session.scalars(
+                    sa.select(InspectionAnswer.id).where(InspectionAnswer.id.in_(chunk))
+                )
             )
-        )
 
     def hazards_of(self, inspection_id):
         return [
