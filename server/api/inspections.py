@@ -43,7 +43,7 @@ class Places(MethodView):
     @blp.arguments(PlaceQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, type=None, area=None, status=None):  # noqa: A002 (the query's name)
         """List places (at most 500), by type, area or status."""
-        return inspections.list_places(db.session, type_=type, grid=area, status=status)
+        return inspections.list_places(db.session, type_=type, area=area, status=status)
 
     @blp.response(201, PlaceSchema)
     @blp.alt_response(200, schema=PlaceSchema, description="Already added: the same place resent")

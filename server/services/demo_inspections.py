@@ -5,7 +5,13 @@ import uuid
 import sqlalchemy as sa
 
 from server.models import PLACE_TYPES, ChecklistTemplate, Place, utcnow
-from server.services.inspections import NewItem, NewPlace, create_template, publish
+from server.services.inspections import (
+    NewItem,
+    NewPlace,
+    create_template,
+    import_places,
+    publish,
+)
 
 # The campaign checklists the seeds name (004: "对照'畅通生命通道'相关清单开展检查";
 # e-bike charging, restaurant gas, elderly-care homes, the 九小场所).
@@ -175,8 +181,6 @@ def demo_places(grid_features):
 
 def load_places(session, grid_features, office):
     """Create the demo places that are missing (12 in each grid)."""
-    from server.services.inspections import import_places
-
     wanted = demo_places(grid_features)
     have = set(session.scalars(sa.select(Place.code).where(Place.code.like("%P__"))))
     missing = [p for p in wanted if p.code not in have]

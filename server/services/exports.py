@@ -116,7 +116,7 @@ def to_xlsx(title, rows, total, departments=(), inspections=None):
     if inspections is not None:
         _sheet(
             workbook.create_sheet("检查情况"),
-            title.replace("安全隐患排查整治进展情况统计表", "场所检查情况统计表"),
+            f"{title}（场所检查情况）",
             *inspections,
             columns=INSPECTION_COLUMNS,
         )

@@ -151,7 +151,6 @@ def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLIC
     duplicates = DuplicateFinder(
         session, [c.id for c in categories.values()], points, now, photos, policy
     )
-    departments = dict(session.execute(sa.select(Department.id, Department.code)).all())
     districts = dict(
         session.execute(sa.select(Area.id, Area.parent_id).where(Area.level == "street")).all()
     )
@@ -231,11 +230,12 @@ def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLIC
         else:
             area_ids = [where["grid"], where["community"], where["street"]]
             area_ids.append(districts.get(where["street"]))
-            department_id = router.department_id(category.id, area_ids)
-            if department_id is None:
+            department = router.department(category.id, area_ids)
+            if department is None:
                 hazard["routing_note"] = no_rule(category.code)
             else:
-                deadline, data = assignment(departments[department_id], category.deadline_days, now)
+                department_id, department_code = department
+                deadline, data = assignment(department_code, category.deadline_days, now)
                 hazard.update(
                     status="assigned",
                     version=2,

@@ -14,17 +14,9 @@ from server.models import (
     InspectionAnswer,
 )
 from server.services.errors import InvalidInput
-from server.services.stats import week_start
+from server.services.stats import rate, week_start
 
 GROUPS = ("street", "grid", "week")
-
-
-def _rate(numerator, denominator):
-    return {
-        "value": round(numerator / denominator, 4) if denominator else None,
-        "numerator": numerator,
-        "denominator": denominator,
-    }
 
 
 def _counted(columns):
@@ -54,9 +46,9 @@ def _figures(row, key, label):
         "passed": passed,
         "failed": failed,
         "not_applicable": int(row.not_applicable or 0),
-        "pass_rate": _rate(passed, passed + failed),
+        "pass_rate": rate(passed, passed + failed),
         "hazards_found": hazards,
-        "hazards_per_inspection": _rate(hazards, inspections),
+        "hazards_per_inspection": rate(hazards, inspections),
     }
 
 
@@ -136,7 +128,7 @@ def item_pass_rates(session, the_period, *, street_id=None):
                 "passed": passed,
                 "failed": failed,
                 "not_applicable": int(row.not_applicable),
-                "pass_rate": _rate(passed, passed + failed),
+                "pass_rate": rate(passed, passed + failed),
             }
         )
     return result

@@ -44,6 +44,7 @@ from server.services.errors import (
 from server.services.hazards import NewReport, report_hazards
 from server.services.lifecycle import OPEN
 from server.services.policy import DEFAULT_POLICY
+from server.services.stats import rate
 
 INSPECTING_ROLES = ("grid_worker", "dept_staff", "office")
 # A failed item's hazard id follows from its answer's id: a resend makes no second one.
@@ -358,7 +359,7 @@ def _within(session, query, code, field):
     return query if column is None else query.where(column == area.id)
 
 
-def list_places(session, *, type_=None, grid=None, status=None, limit=500):
+def list_places(session, *, type_=None, area=None, status=None, limit=500):
     """Return places, by code then name, filtered."""
     query = (
         sa.select(Place)
@@ -370,8 +371,8 @@ def list_places(session, *, type_=None, grid=None, status=None, limit=500):
         query = query.where(Place.type == type_)
     if status:
         query = query.where(Place.status == status)
-    if grid:
-        query = _within(session, query, grid, "area")
+    if area:
+        query = _within(session, query, area, "area")
     return session.scalars(query).all()
 
 
@@ -798,21 +799,21 @@ def tasks_for(session, viewer):
     return session.scalars(query).all()
 
 
-def task_progress(session, tasks, today):
-    """Return {task id: progress} for tasks: places in total and inspected, coverage,
-    overdue. A place counts as done once inspected against the task's checklist (any
-    version) for the task, or received since the task was handed out (phones' clocks
-    are not trusted to say when)."""
+def task_cards(session, tasks, today):
+    """Return each task as its assignees and the office see it: what, by when, its
+    places, and how far it has got (coverage, overdue). A place counts as done once
+    inspected against the task's checklist (any version) for the task, or received
+    since the task was handed out (phones' clocks are not trusted to say when)."""
     if not tasks:
-        return {}
+        return []
     ids = [task.id for task in tasks]
-    totals = dict(
-        session.execute(
-            sa.select(task_places.c.task_id, sa.func.count())
-            .where(task_places.c.task_id.in_(ids))
-            .group_by(task_places.c.task_id)
-        ).all()
-    )
+    places = {}
+    for task_id, place_id in session.execute(
+        sa.select(task_places.c.task_id, task_places.c.place_id).where(
+            task_places.c.task_id.in_(ids)
+        )
+    ):
+        places.setdefault(task_id, []).append(place_id)
     done = dict(
         session.execute(
             sa.select(task_places.c.task_id, sa.func.count(sa.distinct(Inspection.place_id)))
@@ -830,40 +831,20 @@ def task_progress(session, tasks, today):
             .group_by(task_places.c.task_id)
         ).all()
     )
-    progress = {}
+    cards = []
     for task in tasks:
-        total, finished = totals.get(task.id, 0), done.get(task.id, 0)
-        progress[task.id] = {
-            "total": total,
-            "done": finished,
-            "coverage": {
-                "value": round(finished / total, 4) if total else None,
-                "numerator": finished,
-                "denominator": total,
-            },
-            "overdue": task.due_on < today and finished < total,
-        }
-    return progress
-
-
-def task_places_of(session, task_id):
-    """Return the ids of a task's places."""
-    return session.scalars(
-        sa.select(task_places.c.place_id).where(task_places.c.task_id == task_id)
-    ).all()
-
-
-def task_cards(session, tasks, today):
-    """Return each task as its assignees and the office see it: what, by when, how far."""
-    progress = task_progress(session, tasks, today)
-    return [
-        {
-            "id": task.id,
-            "title": task.title,
-            "template": task.template.code,
-            "due_on": task.due_on,
-            **progress[task.id],
-            "places": task_places_of(session, task.id),
-        }
-        for task in tasks
-    ]
+        total, finished = len(places.get(task.id, ())), done.get(task.id, 0)
+        cards.append(
+            {
+                "id": task.id,
+                "title": task.title,
+                "template": task.template.code,
+                "due_on": task.due_on,
+                "places": places.get(task.id, []),
+                "total": total,
+                "done": finished,
+                "coverage": rate(finished, total),
+                "overdue": task.due_on < today and finished < total,
+            }
+        )
+    return cards

@@ -49,8 +49,10 @@ class Router:
                 Rule.area_id,
                 Rule.priority,
                 Rule.department_id,
+                Department.code.label("department_code"),
                 Area.level,
             )
+            .join(Department, Department.id == Rule.department_id)
             .outerjoin(Area, Rule.area_id == Area.id)
             .where(Rule.category_id.in_(set(category_ids)))
         ).all()
@@ -58,8 +60,9 @@ class Router:
         for row in rows:
             self._rules.setdefault(row.category_id, []).append(row)
 
-    def department_id(self, category_id, area_ids):
-        """Return the id of the department the rules send this category to here, or None."""
+    def department(self, category_id, area_ids):
+        """Return (id, code) of the department the rules send this category to here, or
+        None."""
         area_ids = {a for a in area_ids if a is not None}
         rows = [
             row
@@ -69,13 +72,13 @@ class Router:
         if not rows:
             return None
         best = max(rows, key=lambda row: (row.priority, SPECIFICITY[row.level], -row.id))
-        return best.department_id
+        return best.department_id, best.department_code
 
 
 def choose_department(session, category_id, area_ids):
     """Return the department the rules send this category to in these areas, or None."""
-    department_id = Router(session, [category_id]).department_id(category_id, area_ids)
-    return session.get(Department, department_id) if department_id is not None else None
+    found = Router(session, [category_id]).department(category_id, area_ids)
+    return session.get(Department, found[0]) if found is not None else None
 
 
 def area_ids_of(hazard):

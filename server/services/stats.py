@@ -70,16 +70,20 @@ def week_start(dialect, column=Hazard.received_at):
     return sa.func.to_char(sa.func.date_trunc(lit("'week'"), local), lit("'YYYY-MM-DD'"))
 
 
+AREA_NAMES = (Area.id, Area.code, Area.name)
+DEPARTMENT_NAMES = (Department.id, Department.code, Department.name)
+
+
 def _group(group_by, dialect):
     """Return (key, names) for a grouping: the SQL key, and where the key is an id, the
     (id, code, name) columns its code and name are read from afterwards. Grouping by
     ids keeps the period's scan free of joins and its sorts on integers."""
     if group_by == "street":
-        return Hazard.street_id, (Area.id, Area.code, Area.name)
+        return Hazard.street_id, AREA_NAMES
     if group_by == "community":
-        return Hazard.community_id, (Area.id, Area.code, Area.name)
+        return Hazard.community_id, AREA_NAMES
     if group_by == "department":
-        return Hazard.lead_department_id, (Department.id, Department.code, Department.name)
+        return Hazard.lead_department_id, DEPARTMENT_NAMES
     if group_by == "category":
         return Hazard.category_id, (Category.id, Category.code, Category.name_zh)
     if group_by == "severity":
@@ -323,7 +327,8 @@ class _Total:
         self.__dict__.update(counts)
 
 
-def _rate(numerator, denominator):
+def rate(numerator, denominator):
+    """Return a rate with the counts it comes from (None when there is nothing to divide)."""
     return {
         "value": round(numerator / denominator, 4) if denominator else None,
         "numerator": numerator,
@@ -345,8 +350,8 @@ def _figures(row, times, group_by):
     figures.update(
         key=key,
         label=label,
-        closure_rate=_rate(figures["closed"], figures["valid"]),
-        on_time_rate=_rate(figures["closed_on_time"], figures["closed"]),
+        closure_rate=rate(figures["closed"], figures["valid"]),
+        on_time_rate=rate(figures["closed_on_time"], figures["closed"]),
         working_hours_to_close={
             "p50": getattr(times, "hours_p50", None),
             "p90": getattr(times, "hours_p90", None),
@@ -433,8 +438,8 @@ def department_sheets(session, the_period, *, now):
     keys = [("department", Hazard.lead_department_id), ("key", Hazard.street_id)]
     where = sa.and_(_where(the_period, None, False), Hazard.lead_department_id.in_(sectors))
     counts, times, overall = _run(session, keys, where, now, ["department"])
-    departments = _names(session, _group("department", None)[1], [r.department for r in counts])
-    streets = _names(session, _group("street", None)[1], [r.key for r in counts])
+    departments = _names(session, DEPARTMENT_NAMES, [r.department for r in counts])
+    streets = _names(session, AREA_NAMES, [r.key for r in counts])
     sheets = {}
     for row in counts:
         code, label = streets.get(row.key, (None, None))
