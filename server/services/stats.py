@@ -2,15 +2,19 @@
 
 The cohort of a period is the hazards reported in it, [start, end) in Asia/Shanghai;
 every figure describes that cohort as it stands now. Rates carry their numerator
-and denominator. Percentiles are nearest-rank, computed with window functions so
-SQLite and PostgreSQL give the same figures.
+and denominator. Percentiles are nearest-rank, so SQLite and PostgreSQL give the
+same figures (see `_run` for how each computes them).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from server.models import Area, Category, Department, Hazard, User
 from server.services import workdays
@@ -147,8 +151,8 @@ def _where(the_period, department_id, lead_only):
 
 
 def _base(keys, where, now):
-    """A CTE of the period's hazards, narrow: group keys, a 0/1 column per count, and
-    the two times to close. Read once; everything else is computed from it."""
+    """The period's hazards, narrow: group keys, a 0/1 column per count, and the two
+    times to close. Read once; everything else is computed from it."""
     reporter = aliased(User)
     is_open = Hazard.status.in_(OPEN)
     closed = Hazard.status == "closed"
@@ -180,114 +184,163 @@ def _base(keys, where, now):
         .select_from(Hazard)
         .join(reporter, reporter.id == Hazard.reporter_id)
     )
-    # Materialised: the counts and both rankings read it, and should not each
-    # re-read the period's hazards.
-    return query.where(where).cte("base").prefix_with("MATERIALIZED")
+    return query.where(where)
 
 
-def _quantiles(base, names, dialect):
-    """Nearest-rank p50 and p90 of the times to close, per group of `names`.
+TIMES = ("hours", "seconds")
+PERCENTS = (50, 90)
 
-    PostgreSQL has it built in: percentile_disc(p) is the first value whose position
-    reaches p·n, which is the nearest rank. Elsewhere window functions rank the
-    closed hazards' durations and one aggregate picks rank ceil(p·n), in integer
-    arithmetic, so both databases give the same figures.
+
+class Times(NamedTuple):
+    """Nearest-rank percentiles of one group's times to close (None: nothing closed)."""
+
+    hours_p50: float | None = None
+    hours_p90: float | None = None
+    seconds_p50: float | None = None
+    seconds_p90: float | None = None
+
+
+def _counts(source, names):
+    """One row per group of `names`: how many were reported, each count, and how many
+    have each time to close (the n their percentiles rank among)."""
+    query = sa.select(
+        *(source.c[n] for n in names),
+        sa.func.count().label("reported"),
+        *(sa.func.sum(source.c[name]).label(name) for name in COUNTED),
+        *(sa.func.count(source.c[column]).label(f"{column}_n") for column in TIMES),
+    )
+    return query.group_by(*(source.c[n] for n in names)) if names else query
+
+
+def _run(session, keys, where, now, outer):
+    """Return (count rows, {group: Times}, {outer group: Times}), groups as tuples of
+    key values; `outer` names the keys the totals are per (none: the whole period).
+
+    Percentiles are nearest-rank (the value at rank ceil(p·n)), the same figures on
+    both databases, computed where the database is quick at it: PostgreSQL has
+    percentile_disc; SQLite has no percentile, and its window functions cost a sort
+    and a pass each, so there the period's hazards are copied once into a scratch
+    table, indexed by group and time, and each percentile is one index seek.
     """
-    if dialect == "postgresql":
+    connection = session.connection()
+    names = [name for name, _ in keys]
+    base = _base(keys, where, now)
+    if connection.dialect.name == "postgresql":
+        return _run_percentile_disc(connection, base, names, outer)
+    return _run_scratch(connection, base, names, outer)
+
+
+def _run_percentile_disc(connection, base, names, outer):
+    # Materialised: the counts and both rankings read it, and should not each
+    # re-read the period's hazards. One round trip: a union of the three selects.
+    base = base.cte("base").prefix_with("MATERIALIZED")
+
+    def percentiles(by):
         query = sa.select(
-            *(base.c[n] for n in names),
+            *(base.c[n] for n in by),
             *(
                 sa.func.percentile_disc(percent / 100)
                 .within_group(base.c[column])
                 .label(f"{column}_p{percent}")
-                for column in ("hours", "seconds")
-                for percent in (50, 90)
+                for column in TIMES
+                for percent in PERCENTS
             ),
         ).where(base.c.hours.is_not(None))
-        return query.group_by(*(base.c[n] for n in names)) if names else query
-    partition = [base.c[n] for n in names] or None
-    ranked = (
-        sa.select(
-            *(base.c[n] for n in names),
-            base.c.hours,
-            base.c.seconds,
-            sa.func.row_number().over(partition_by=partition, order_by=base.c.hours).label("hr"),
-            sa.func.row_number().over(partition_by=partition, order_by=base.c.seconds).label("sr"),
-            sa.func.count().over(partition_by=partition).label("n"),
+        return query.group_by(*(base.c[n] for n in by)) if by else query
+
+    columns = [*names, "reported", *COUNTED, *(f"{c}_n" for c in TIMES), *Times._fields]
+
+    def tagged(tag, select):
+        sub = select.subquery()
+        return sa.select(
+            sa.literal_column(f"'{tag}'").label("part"),
+            *((sub.c[c] if c in sub.c else sa.null()).label(c) for c in columns),
         )
-        .where(base.c.hours.is_not(None))
-        .subquery()
+
+    union = sa.union_all(
+        tagged("c", _counts(base, names)),
+        tagged("q", percentiles(names)),
+        tagged("t", percentiles(outer)),
     )
-
-    def pick(column, rank, percent):
-        hit = ranked.c[rank] == (percent * ranked.c.n + 99) // 100
-        return sa.func.max(sa.case((hit, ranked.c[column])))
-
-    query = sa.select(
-        *(ranked.c[n] for n in names),
-        pick("hours", "hr", 50).label("hours_p50"),
-        pick("hours", "hr", 90).label("hours_p90"),
-        pick("seconds", "sr", 50).label("seconds_p50"),
-        pick("seconds", "sr", 90).label("seconds_p90"),
-    )
-    if names:
-        query = query.group_by(*(ranked.c[n] for n in names))
-    return query
+    parts = {"c": [], "q": {}, "t": {}}
+    for row in connection.execute(union):
+        if row.part == "c":
+            parts["c"].append(row)
+        else:
+            by = names if row.part == "q" else outer
+            group = tuple(getattr(row, n) for n in by)
+            parts[row.part][group] = Times(*(getattr(row, f) for f in Times._fields))
+    return parts["c"], parts["q"], parts["t"]
 
 
-def _figures_statements(keys, where, now, outer, dialect):
-    """Return (counts, group quantiles, outer quantiles) over one base CTE.
-
-    `outer` names the keys the totals are per (none: the whole period)."""
-    base = _base(keys, where, now)
-    names = [name for name, _ in keys]
-    counts = sa.select(
-        *(base.c[n] for n in names),
-        sa.func.count().label("reported"),
-        *(sa.func.sum(base.c[name]).label(name) for name in COUNTED),
-    )
-    if names:
-        counts = counts.group_by(*(base.c[n] for n in names))
-    return counts, _quantiles(base, names, dialect), _quantiles(base, outer, dialect)
+SCRATCH = "stats_scratch"
 
 
-def _run(session, keys, where, now, outer):
-    """Return (count rows, quantiles by group, quantiles by outer group), one statement each
-    for counts and quantiles, reading the period's hazards once per statement."""
-    dialect = session.get_bind().dialect.name
-    counts, inner, totals = _figures_statements(keys, where, now, outer, dialect)
-    names = [name for name, _ in keys]
-    connection = session.connection()
-    # One round trip: the three selects share the base CTE.
-    tagged = sa.union_all(
-        sa.select(sa.literal_column("'c'").label("part"), *_pad(counts, names, outer)),
-        sa.select(sa.literal_column("'q'").label("part"), *_pad(inner, names, outer)),
-        sa.select(sa.literal_column("'t'").label("part"), *_pad(totals, names, outer)),
-    )
-    parts = {"c": [], "q": [], "t": []}
-    for row in connection.execute(tagged):
-        parts[row.part].append(row)
-    return (
-        parts["c"],
-        _keyed(parts["q"], names),
-        _keyed(parts["t"], outer),
-    )
+class _CreateScratch(Executable, ClauseElement):
+    """CREATE TEMP TABLE stats_scratch AS <select> (SQLite: one per connection)."""
+
+    inherit_cache = True
+    _traverse_internals = [("select", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, select):
+        self.select = select
 
 
-COLUMNS_OUT = ("reported", *COUNTED, "hours_p50", "hours_p90", "seconds_p50", "seconds_p90")
+@compiles(_CreateScratch)
+def _compile_create_scratch(element, compiler, **kw):
+    return f"CREATE TEMP TABLE {SCRATCH} AS {compiler.process(element.select, **kw)}"
 
 
-def _pad(select, names, outer):
-    """Give every part of the union the same columns, NULL where a part has none."""
-    sub = select.subquery()
-    have = set(sub.c.keys())
-    return [
-        (sub.c[name] if name in have else sa.null()).label(name) for name in [*names, *COLUMNS_OUT]
-    ]
+def _run_scratch(connection, base, names, outer):
+    quote = connection.dialect.identifier_preparer.quote
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
+    connection.execute(_CreateScratch(base))
+    try:
+        groupings = [tuple(names)] + ([tuple(outer)] if list(outer) != names else [])
+        for number, by in enumerate(groupings):
+            for column in TIMES:
+                indexed = ", ".join(quote(c) for c in (*by, column))
+                connection.exec_driver_sql(
+                    f"CREATE INDEX {SCRATCH}_{number}_{column} ON {SCRATCH} ({indexed})"
+                )
+        scratch = sa.table(SCRATCH, *(sa.column(c) for c in base.selected_columns.keys()))
+        counts = connection.execute(_counts(scratch, names)).all()
+        found = []
+        for by in groupings:
+            sizes = {}
+            for row in counts:
+                group = tuple(getattr(row, n) for n in by)
+                have = sizes.setdefault(group, dict.fromkeys(TIMES, 0))
+                for column in TIMES:
+                    have[column] += getattr(row, f"{column}_n")
+            found.append(_ranked(connection, scratch, by, sizes))
+        return counts, found[0], found[-1]
+    finally:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
 
 
-def _keyed(rows, names):
-    return {tuple(getattr(row, n) for n in names): row for row in rows}
+def _ranked(connection, scratch, by, sizes):
+    """Return {group: Times}: for each group and time, the value at rank ceil(p·n),
+    read by an index seek with OFFSET (one statement per group)."""
+    result = {}
+    for group, n in sizes.items():
+        match = [scratch.c[name].is_not_distinct_from(v) for name, v in zip(by, group, strict=True)]
+        picks = [
+            _at_rank(scratch.c[column], match, n[column], percent)
+            for column in TIMES
+            for percent in PERCENTS
+        ]
+        result[group] = Times(*connection.execute(sa.select(*picks)).one())
+    return result
+
+
+def _at_rank(value, match, n, percent):
+    """The value at nearest rank ceil(percent·n/100) among the rows matching, or NULL."""
+    if not n:
+        return sa.null()
+    rank = (percent * n + 99) // 100
+    query = sa.select(value).where(*match, value.is_not(None)).order_by(value)
+    return query.limit(1).offset(rank - 1).scalar_subquery()
 
 
 def _sum_counts(groups):
