@@ -25,8 +25,11 @@ blp = Blueprint("events", __name__, url_prefix="/api/v1", description="Lifecycle
 
 
 def event_record(event, viewer):
-    """Return an event as plain values, hiding a reporter from those who may not know."""
-    hidden = event.type == "report" and not may_see_reporter(viewer, event.hazard)
+    """Return an event as plain values, hiding a reporter from those who may not know:
+    on every event the reporter made (the report, their comments, corrections and
+    kept conflicts), not only the report, or the history would name them."""
+    by_reporter = event.actor_id is not None and event.actor_id == event.hazard.reporter_id
+    hidden = by_reporter and not may_see_reporter(viewer, event.hazard)
     return {
         "id": event.id,
         "seq": event.seq,

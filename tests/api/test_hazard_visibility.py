@@ -10,6 +10,7 @@ from tests.helpers import (
     assert_problem,
     file_report,
     login,
+    take,
 )
 
 REPORTER_SECRETS = ("volunteer", "王志愿", "13800000001")
@@ -93,6 +94,25 @@ def test_nobody_but_the_office_learns_who_reported(client, scene, who):
         assert not any(secret in text for secret in REPORTER_SECRETS)
     listing = client.get("/api/v1/hazards?limit=200", headers=headers[who]).get_data(as_text=True)
     assert not any(secret in listing for secret in ("王志愿", "13800000001"))
+
+
+@pytest.mark.parametrize("who", ["gridworker", "fire", "zhongcang"])
+def test_the_history_does_not_name_the_reporter_through_their_comments(client, scene, who):
+    headers, ids = scene
+    hazard_id = ids["mine_fire_in_grid"]
+    take(client, headers["volunteer"], hazard_id, "comment", note="物业已联系，尚未处理")
+    take(client, headers["fire"], hazard_id, "comment", note="已安排人员")
+    url = f"/api/v1/hazards/{hazard_id}/events"
+    history = client.get(url, headers=headers[who])
+    assert history.status_code == 200
+    assert not any(secret in history.get_data(as_text=True) for secret in REPORTER_SECRETS)
+    actors = [(e["type"], e["note"], e["actor"]) for e in history.json]
+    assert ("comment", "物业已联系，尚未处理", None) in actors
+    assert ("comment", "已安排人员", "fire") in actors  # the department's own staff stay named
+    office = client.get(url, headers=headers["office"]).json
+    assert ("comment", "物业已联系，尚未处理", "volunteer") in [
+        (e["type"], e["note"], e["actor"]) for e in office
+    ]
 
 
 def test_office_sees_the_reporter_and_the_reporter_sees_themselves(client, scene):
