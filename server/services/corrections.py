@@ -12,7 +12,7 @@ from server.services.areas import locate
 from server.services.coords import to_wgs84
 from server.services.errors import InvalidInput, NotFound, PermissionDenied
 from server.services.lifecycle import IllegalTransition
-from server.services.steps import append_event, route_on_receipt
+from server.services.steps import append_event, route_on_receipt, unassign
 from server.services.visibility import visible_to
 
 FIELDS = ("description", "category", "lat", "lon", "accuracy_m", "address")
@@ -72,23 +72,24 @@ def correct_report(session, user, hazard_id, changes, *, base_version, crs="wgs8
     for name in ("description", "accuracy_m", "address"):
         if name in changes:
             setattr(hazard, name, changes[name])
+    if reroute:
+        # Back to triage, in the event itself, so that the state follows from the
+        # history whether or not routing finds a department again.
+        unassign(hazard, None)
     event = append_event(
         session,
         hazard,
         "update",
         user,
         now,
-        hazard.status,
+        "reported" if reroute else hazard.status,
         data={"changes": changes, "base_version": base},
     )
     for name in changes:
         versions[name] = hazard.version
     hazard.field_versions = versions
     session.flush()
-    if reroute and hazard.status in CORRECTABLE_STATES:
-        hazard.status = "reported"
-        hazard.lead_department = None
-        session.flush()
+    if reroute:
         route_on_receipt(session, hazard, now)
         session.flush()
     return hazard, event

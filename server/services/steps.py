@@ -101,7 +101,8 @@ def _assign(hazard, department, now):
     return data
 
 
-def _unassign(hazard, reason):
+def unassign(hazard, reason):
+    """Take the lead department, its deadline and any extension request off a hazard."""
     hazard.lead_department = None
     hazard.deadline = hazard.deadline_basis = hazard.extension_requested_until = None
     hazard.routing_note = reason
@@ -224,14 +225,14 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
     elif step.type == "reroute":
         department, reason = routing.routing_for(session, hazard)
         if department is None:
-            _unassign(hazard, reason)
+            unassign(hazard, reason)
             to_status, data = "reported", {"reason": reason}
         else:
             to_status, data = "assigned", _assign(hazard, department, now)
     elif step.type == "return":
         hazard.return_count += 1
         data = {"department": hazard.lead_department.code}
-        _unassign(hazard, f"退回 ({hazard.lead_department.name}): {step.note}")
+        unassign(hazard, f"退回 ({hazard.lead_department.name}): {step.note}")
     elif step.type == "request_extension":
         until = _extension_until(hazard, step.until, now)
         hazard.extension_requested_until = until

@@ -455,3 +455,26 @@ def test_a_correction_of_the_category_routes_the_hazard_again(client, demo, app)
 def push_entity(app):
     with app.app_context():
         return str(db.session.scalar(sa.select(Hazard.id).order_by(Hazard.received_at.desc())))
+
+
+def test_a_correction_that_no_longer_routes_leaves_the_hazard_in_triage_by_its_history(
+    client, demo, app
+):
+    grid, office = login(client, "gridworker"), login(client, "office")
+    [made] = push(client, grid, [create(1)])
+    hazard_id = push_entity(app)
+    # Moved to a point outside every street of the district: nobody to route it to.
+    [fixed] = push(client, grid, [correction(2, hazard_id, made["version"], lat=31.23, lon=121.47)])
+    assert fixed["status"] == "applied"
+    hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=office).json
+    assert (hazard["status"], hazard["lead_department"], hazard["deadline"]) == (
+        "reported",
+        None,
+        None,
+    )
+    history = client.get(f"/api/v1/hazards/{hazard_id}/events", headers=office).json
+    assert [(e["type"], e["from_status"], e["to_status"]) for e in history] == [
+        ("report", None, "reported"),
+        ("route", "reported", "assigned"),
+        ("update", "assigned", "reported"),
+    ]
