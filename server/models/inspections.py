@@ -194,3 +194,17 @@ class InspectionAnswer(Base):
 
     inspection: Mapped[Inspection] = relationship(back_populates="answers")
     item: Mapped[ChecklistItem] = relationship()
+
+
+class InspectionPhoto(Base):
+    """An answer citing a photo by hash, so that whoever may see the inspection may see
+    the photo (a passed item's photo is cited by no hazard). No foreign key to the
+    photo: it may still be on its way from the phone."""
+
+    __tablename__ = "inspection_photos"
+
+    answer_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("inspection_answers.id"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)
+    inspection_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inspections.id"))

@@ -25,6 +25,7 @@ from server.models import (
     Hazard,
     Inspection,
     InspectionAnswer,
+    InspectionPhoto,
     InspectionTask,
     Place,
     User,
@@ -45,6 +46,7 @@ from server.services.hazards import NewReport, report_hazards
 from server.services.lifecycle import OPEN
 from server.services.policy import DEFAULT_POLICY
 from server.services.stats import rate
+from server.services.visibility import inspections_visible_to
 
 INSPECTING_ROLES = ("grid_worker", "dept_staff", "office")
 # A failed item's hazard id follows from its answer's id: a resend makes no second one.
@@ -677,6 +679,13 @@ def _store(session, user, accepted, now, policy):
             raise refused[0].error
     if answers:
         connection.execute(sa.insert(InspectionAnswer.__table__), answers)
+    cited = [
+        {"answer_id": a["id"], "sha256": sha256, "inspection_id": a["inspection_id"]}
+        for a in answers
+        for sha256 in dict.fromkeys(a["photos"])
+    ]
+    if cited:
+        connection.execute(sa.insert(InspectionPhoto.__table__), cited)
     session.flush()
 
 
@@ -688,28 +697,6 @@ def inspection_detail(session, viewer, inspection_id):
     if inspection is None:
         raise NotFound("no such inspection")
     return inspection
-
-
-def inspections_visible_to(viewer):
-    """Return a SQL condition selecting the inspections `viewer` may see (SPEC §5).
-
-    The office sees all; inspectors their own; grid workers those in their grids;
-    a street office those in its street; a department those that found a hazard
-    routed to it (its sector)."""
-    if viewer.role == "office":
-        return sa.true()
-    own = Inspection.inspector_id == viewer.id
-    if viewer.role == "grid_worker":
-        return sa.or_(own, Inspection.grid_id.in_([g.id for g in viewer.grids]))
-    if viewer.role == "dept_staff" and viewer.department is not None:
-        routed = sa.exists().where(
-            Hazard.inspection_id == Inspection.id,
-            Hazard.lead_department_id == viewer.department_id,
-        )
-        if viewer.department.area_id is not None:
-            return sa.or_(own, routed, Inspection.street_id == viewer.department.area_id)
-        return sa.or_(own, routed)
-    return own
 
 
 def list_inspections(session, viewer, *, place=None, limit=200):

@@ -4,9 +4,9 @@ from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 
-from server.models import Hazard, HazardPhoto, Photo, PhotoUpload
+from server.models import Hazard, HazardPhoto, Inspection, InspectionPhoto, Photo, PhotoUpload
 from server.services.errors import NotFound
-from server.services.visibility import visible_to
+from server.services.visibility import inspections_visible_to, visible_to
 from uploads.authenticity import DEFAULT_RULES, assess
 from uploads.derivatives import decode
 from uploads.exif import ExifFacts, read_exif
@@ -123,12 +123,18 @@ def may_see(session, viewer, sha256, kind):
         return viewer.role == "office"
     if session.get(PhotoUpload, (sha256, viewer.id)) is not None:
         return True
-    cited_visibly = (
+    by_hazard = (
         sa.select(HazardPhoto.hazard_id)
         .join(Hazard)
         .where(HazardPhoto.sha256 == sha256, visible_to(viewer))
     )
-    return session.scalar(sa.select(cited_visibly.exists())) is True
+    by_inspection = (
+        sa.select(InspectionPhoto.answer_id)
+        .join(Inspection, Inspection.id == InspectionPhoto.inspection_id)
+        .where(InspectionPhoto.sha256 == sha256, inspections_visible_to(viewer))
+    )
+    cited_visibly = sa.or_(by_hazard.exists(), by_inspection.exists())
+    return session.scalar(sa.select(cited_visibly)) is True
 
 
 def photo_for(session, viewer, sha256, kind):

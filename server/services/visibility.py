@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from server.models import Hazard
+from server.models import Hazard, Inspection
 
 
 def visible_to(viewer):
@@ -49,3 +49,25 @@ def scope_fingerprint(viewer):
     """Return a short text that changes whenever the viewer's scope changes."""
     grids = ",".join(str(g.id) for g in sorted(viewer.grids, key=lambda g: g.id))
     return f"{viewer.id}:{viewer.role}:{viewer.department_id}:{grids}"
+
+
+def inspections_visible_to(viewer):
+    """Return a SQL condition selecting the inspections `viewer` may see (SPEC §5).
+
+    The office sees all; inspectors their own; grid workers those in their grids;
+    a street office those in its street; a department those that found a hazard
+    routed to it (its sector)."""
+    if viewer.role == "office":
+        return sa.true()
+    own = Inspection.inspector_id == viewer.id
+    if viewer.role == "grid_worker":
+        return sa.or_(own, Inspection.grid_id.in_([g.id for g in viewer.grids]))
+    if viewer.role == "dept_staff" and viewer.department is not None:
+        routed = sa.exists().where(
+            Hazard.inspection_id == Inspection.id,
+            Hazard.lead_department_id == viewer.department_id,
+        )
+        if viewer.department.area_id is not None:
+            return sa.or_(own, routed, Inspection.street_id == viewer.department.area_id)
+        return sa.or_(own, routed)
+    return own

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from server.services.workdays import shanghai_today
 from tests.api.test_inspection_campaign import V1, inspection
-from tests.helpers import add_user, assert_problem, login
+from tests.helpers import add_user, assert_problem, login, upload
+from tests.photos import jpeg, sha
 
 IN_ZHONGCANG = "110112001001G02P03"  # a shop in the grid worker's grid, 中仓街道
 IN_YUQIAO = "110112004003G01P01"  # 玉桥街道
@@ -52,6 +53,23 @@ def test_each_role_sees_the_inspections_it_should(client, demo, app):
     refused = client.post("/api/v1/inspections", json=inspection(IN_ZHONGCANG, 1, V1),
                           headers=login(client, "volunteer"))  # fmt: skip
     assert_problem(refused, 403)
+
+
+def test_a_passed_items_photo_is_seen_by_whoever_sees_the_inspection(client, demo, app):
+    grid, office = login(client, "gridworker"), login(client, "office")
+    add_user(app, "gridworker2", "grid_worker", "another-pass-1", grid_codes=["110112004003G01"])
+    other_grid = login(client, "gridworker2", "another-pass-1")
+    photo = jpeg()
+    assert upload(client, grid, photo).status_code == 201
+    body = inspection(IN_ZHONGCANG, 1, V1)  # every item passes: no hazard cites the photo
+    body["answers"][0]["photos"] = [sha(photo)]
+    assert client.post("/api/v1/inspections", json=body, headers=grid).status_code == 201
+    url = f"/api/v1/photos/{sha(photo)}/thumb"
+    for headers in (office, login(client, "zhongcang")):  # the office, the street office
+        with client.get(url, headers=headers) as response:
+            assert response.status_code == 200 and response.data[:2] == b"\xff\xd8"
+    for headers in (other_grid, login(client, "fire"), login(client, "volunteer")):
+        assert_problem(client.get(url, headers=headers), 404)
 
 
 def test_a_task_past_its_due_date_with_places_left_is_overdue(client, demo):

@@ -1,6 +1,7 @@
 """Operator commands, run as `flask --app server ...` would run them."""
 
 import json
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -184,3 +185,38 @@ def test_empty_all_tables_leaves_nothing_behind(app, demo):
     with app.app_context():
         empty_all_tables(db.session)
     assert set(counts(app).values()) == {0}
+
+
+def test_upgrading_to_0010_keeps_the_photos_of_answers_filed_before(fresh_app):
+    """Answers filed before revision 0010 listed their photos only in a JSON column;
+    the upgrade copies them into inspection_photos, so the photos can be shown."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_migrate import downgrade, upgrade
+
+    from server.models import InspectionPhoto
+    from server.services.demo import load_demo
+    from server.services.inspections import NewAnswer, NewInspection, submit_inspection
+
+    directory = fresh_app.extensions["migrate"].directory
+    finished = datetime.now(UTC) - timedelta(hours=1)
+    photos = ("ab" * 32, "cd" * 32)
+    with fresh_app.app_context():
+        upgrade(directory=directory)
+        load_demo(db.session, password_method="pbkdf2:sha256:1000")
+        office = db.session.scalar(sa.select(User).filter_by(username="office"))
+        place = uuid.uuid5(uuid.NAMESPACE_URL, "place:110112001001G02P03")
+        answers = (
+            NewAnswer(uuid.uuid4(), "fire_lane_clear", "pass", photos=photos),
+            NewAnswer(uuid.uuid4(), "evacuation_clear", "pass"),
+        )
+        new = NewInspection(uuid.uuid4(), place, "lifeline", 1, finished, finished, answers)
+        submit_inspection(db.session, office, new)
+        db.session.commit()
+        db.session.close()
+        downgrade(directory=directory, revision="0009")
+        upgrade(directory=directory)
+        cited = db.session.execute(
+            sa.select(InspectionPhoto.answer_id, InspectionPhoto.sha256)
+        ).all()
+    assert sorted(cited) == [(answers[0].id, sha256) for sha256 in photos]
