@@ -25,9 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.hazards import HazardCreateSchema
 from schemas.inspections import InspectionCreateSchema, PlaceCreateSchema
-from server.models import Hazard, Photo, SyncDevice, SyncReceipt, utcnow
+from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, utcnow
 from server.services.corrections import correct_report
-from server.services.errors import DomainError
+from server.services.errors import DomainError, NotFound
 from server.services.hazards import NewReport, report_hazards
 from server.services.inspections import (
     NewPlace,
@@ -309,8 +309,31 @@ def _one(session, user, mutation, now, policy):
     except IllegalTransition as error:
         with session.begin_nested():
             return _conflict(session, user, mutation, error, now)
+    except NotFound as error:
+        hazard = _left_scope(session, user, mutation) if mutation.type in STEP_MUTATIONS else None
+        if hazard is None:
+            return {"status": "rejected", "reason": _reason(error)}
+        moved = IllegalTransition("the hazard left your scope meanwhile (reassigned or moved)")
+        with session.begin_nested():
+            return _conflict(session, user, mutation, moved, now, hazard)
     except (Refused, DomainError, ma.ValidationError) as error:
         return {"status": "rejected", "reason": _reason(error)}
+
+
+def _left_scope(session, user, mutation):
+    """Return the hazard a step was taken on if the user may no longer see it but could
+    when they took it: their department led it before it was reassigned, or they acted
+    on it before it moved. Anyone else learns nothing: None, and "no such hazard"."""
+    hazard_id = mutation.entity_id
+    if session.scalar(sa.select(Hazard.id).where(Hazard.id == hazard_id, visible_to(user))):
+        return None  # visible: the NotFound was about something else
+    before = [HazardEvent.actor_id == user.id]
+    if user.department is not None:
+        before.append(HazardEvent.data["department"].as_string() == user.department.code)
+    earlier = sa.select(HazardEvent.id).where(HazardEvent.hazard_id == hazard_id, sa.or_(*before))
+    if not session.scalar(sa.select(earlier.exists())):
+        return None
+    return session.get(Hazard, hazard_id)
 
 
 def _reason(error):
@@ -390,11 +413,12 @@ def _apply(session, user, mutation, now, policy):
     }
 
 
-def _conflict(session, user, mutation, error, now):
+def _conflict(session, user, mutation, error, now, hazard=None):
     """Keep a step no longer valid in the hazard's history, for the office, not applied."""
-    hazard = session.scalar(
-        sa.select(Hazard).where(Hazard.id == mutation.entity_id, visible_to(user))
-    )
+    if hazard is None:
+        hazard = session.scalar(
+            sa.select(Hazard).where(Hazard.id == mutation.entity_id, visible_to(user))
+        )
     current = {"status": hazard.status, "version": hazard.version}
     append_event(
         session,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.models import Hazard, HazardEvent, SyncReceipt
 from server.services.demo import grid_centre
-from tests.helpers import assert_problem, file_report, login, take
+from tests.helpers import add_user, assert_problem, file_report, login, take
 from tests.photos import jpeg, sha
 
 NOW = datetime.now(UTC)
@@ -478,3 +478,32 @@ def test_a_correction_that_no_longer_routes_leaves_the_hazard_in_triage_by_its_h
         ("route", "reported", "assigned"),
         ("update", "assigned", "reported"),
     ]
+
+
+def test_a_step_taken_offline_before_a_reassignment_is_a_kept_conflict(client, demo, app):
+    office, fire = login(client, "office"), login(client, "fire")
+    hazard = file_report(client, login(client, "volunteer"), grid="110112001001G02")["id"]
+    offline = step(1, hazard, "accept", when=NOW - timedelta(hours=1))  # fire-rescue's phone
+    take(client, office, hazard, "reassign", department="urban-mgmt")
+    [result] = push(client, fire, [offline])
+    assert result["status"] == "conflict" and "scope" in result["reason"]
+    assert result["current"]["status"] == "assigned"
+    after = client.get(f"/api/v1/hazards/{hazard}", headers=office).json
+    assert (after["status"], after["lead_department"]) == ("assigned", "urban-mgmt")
+    history = client.get(f"/api/v1/hazards/{hazard}/events", headers=office).json
+    kept = history[-1]
+    assert (kept["type"], kept["actor"], kept["data"]["mutation"]) == (
+        "sync_conflict",
+        "fire",
+        "hazard.accept",
+    )
+    conflicts = client.get("/api/v1/queue?view=conflicts", headers=office).json["items"]
+    assert [h["id"] for h in conflicts] == [hazard]
+    # Still nothing for fire-rescue to see, and a department that never had it learns
+    # nothing: "no such hazard".
+    assert_problem(client.get(f"/api/v1/hazards/{hazard}", headers=fire), 404)
+    add_user(app, "housing", "dept_staff", "housing-staff-1", department_code="housing")
+    [stranger] = push(
+        client, login(client, "housing", "housing-staff-1"), [step(1, hazard, "accept")]
+    )
+    assert stranger["status"] == "rejected" and "no such hazard" in stranger["reason"]
