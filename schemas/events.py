@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from schemas.common import StrictSchema
 from schemas.hazards import SHA256, HazardSchema
-from server.services.lifecycle import STEP_TYPES
+from server.services.lifecycle import SEVERITIES, STEP_TYPES
 
 
 class StepSchema(StrictSchema):
@@ -31,6 +31,11 @@ class StepSchema(StrictSchema):
         load_default=None, metadata={"description": "request_extension: new last day"}
     )
     other = ma.fields.UUID(load_default=None, metadata={"description": "unlink: not a duplicate"})
+    severity = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.OneOf(SEVERITIES),
+        metadata={"description": "classify: general (一般隐患) or major (重大隐患)"},
+    )
     base_version = ma.fields.Integer(
         load_default=None,
         allow_none=True,

@@ -397,6 +397,7 @@ def _apply(session, user, mutation, now, policy):
         into=into,
         until=until,
         other=other,
+        severity=data.get("severity"),
     )
     event, _ = apply_step(
         session,

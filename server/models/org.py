@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, UTCDateTime, utcnow
+from server.services.lifecycle import SEVERITIES
 
 AREA_LEVELS = ("district", "street", "community", "grid")
-SEVERITIES = ("general", "major")
 DEPARTMENT_KINDS = ("sector", "territorial", "office")
 
 

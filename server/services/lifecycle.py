@@ -10,6 +10,7 @@ TERMINAL = frozenset({"closed", "invalid", "duplicate"})
 ROLES = frozenset({"volunteer", "grid_worker", "dept_staff", "office"})
 OFFICE = frozenset({"office"})
 DEPARTMENT = frozenset({"dept_staff"})
+SEVERITIES = ("general", "major")  # 一般隐患, 重大隐患
 
 
 class IllegalTransition(DomainError):
@@ -26,6 +27,7 @@ class HazardFacts:
     lead_department_id: int | None = None
     grid_id: int | None = None
     extension_pending: bool = False
+    severity: str = "general"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Step:
     into: object | None = None  # merge: the hazard this one duplicates
     until: object | None = None  # request_extension: a date
     other: object | None = None  # unlink: the hazard wrongly linked as a duplicate
+    severity: str | None = None  # classify: 'general' or 'major' (重大隐患)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ RULES = {
     "invalidate": StepRule(OFFICE, OPEN, "invalid", needs=("note",), label="无效"),
     "merge": StepRule(OFFICE, OPEN, "duplicate", needs=("into",), label="合并重复"),
     "unlink": StepRule(OFFICE, OPEN, None, needs=("other",), label="非重复"),
+    "classify": StepRule(OFFICE, OPEN, None, needs=("severity", "note"), label="隐患定级"),
     "close": StepRule(OFFICE, frozenset({"verified"}), "closed", label="销号"),
     "reopen": StepRule(OFFICE, frozenset({"closed"}), None, needs=("note",), label="重新打开"),
     "comment": StepRule(ROLES, None, None, needs=("note",), label="备注"),
@@ -103,6 +107,8 @@ def _check_fields(step, rule):
         errors["result"] = ["must be pass or fail"]
     if step.type == "verify" and step.result == "fail" and not step.note:
         errors["note"] = ["say what is still wrong when verification fails"]
+    if step.type == "classify" and step.severity not in (None, *SEVERITIES):
+        errors["severity"] = [f"one of {', '.join(SEVERITIES)}"]
     if step.type == "rectify" and not step.photos:
         errors["photos"] = ["rectification needs at least one after-photo (整改后照片)"]
     if errors:
@@ -128,6 +134,8 @@ def decide(hazard, actor, step):
             f"cannot {step.type} ({rule.label}) a hazard that is {hazard.status}"
         )
     _check_fields(step, rule)
+    if step.type == "classify" and step.severity == hazard.severity:
+        raise IllegalTransition(f"the hazard is already {step.severity}")
     if step.type in ("grant_extension", "refuse_extension") and not hazard.extension_pending:
         raise IllegalTransition("there is no extension request to decide")
     if step.type == "verify":

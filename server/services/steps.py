@@ -40,6 +40,8 @@ class StepRequest:
     def fingerprint(self, hazard_id, actor_id):
         """Return a SHA-256 of the request, to recognise a resend."""
         content = asdict(self.step)
+        if content["severity"] is None:  # added later: steps sent before keep their hash
+            del content["severity"]
         content.update(
             id=str(self.id), hazard=str(hazard_id), actor=actor_id, base_version=self.base_version
         )
@@ -136,6 +138,7 @@ def hazard_facts(hazard):
         lead_department_id=hazard.lead_department_id,
         grid_id=hazard.grid_id,
         extension_pending=hazard.extension_requested_until is not None,
+        severity=hazard.severity,
     )
 
 
@@ -249,6 +252,9 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
         hazard.extension_requested_until = None
     elif step.type == "merge":
         data = _merge_into(session, hazard, step.into)
+    elif step.type == "classify":
+        data = {"severity": step.severity, "was": hazard.severity}
+        hazard.severity = step.severity
     elif step.type == "unlink":
         _dismiss_links(session, hazard.id, step.other, now)
         data = {"other": str(step.other)}

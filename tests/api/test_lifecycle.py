@@ -227,6 +227,10 @@ def test_invalidated_hazard_leaves_every_queue(client, people):
         ("office", [], "merge", {"into": str(uuid.uuid4())}, 422),
         ("office", [], "reassign", {"department": "nope"}, 422),
         ("fire", ["accept"], "return", {}, 422),  # a return needs its reason
+        ("fire", [], "classify", {"severity": "major", "note": "重大"}, 403),
+        ("office", [], "classify", {"severity": "major"}, 422),  # 判定 needs its grounds
+        ("office", [], "classify", {"severity": "huge", "note": "x"}, 422),
+        ("office", [], "classify", {"severity": "general", "note": "x"}, 409),  # already so
     ],
 )
 def test_refused_steps_change_nothing(client, people, who, state_steps, type_, fields, status):
@@ -307,3 +311,21 @@ def test_history_hides_the_reporter_from_departments(client, people):
     office_view = client.get(f"/api/v1/hazards/{hid}/events", headers=p["office"]).json
     assert office_view[0]["actor"] == "volunteer"
     assert "volunteer" not in str(fire_view) and "王志愿" not in str(fire_view)
+
+
+def test_the_office_classifies_a_report_as_a_major_hazard(client, people):
+    p = people
+    hid = file_report(client, p["volunteer"])["id"]  # a blocked fire lane: general
+    queue = "/api/v1/queue?view=major"
+    assert hid not in [h["id"] for h in client.get(queue, headers=p["office"]).json["items"]]
+    note = "依据重大隐患判定标准：高层建筑唯一消防车通道被封堵"
+    major = take(client, p["office"], hid, "classify", severity="major", note=note)
+    assert (major["severity"], major["status"]) == ("major", "assigned")
+    assert hid in [h["id"] for h in client.get(queue, headers=p["office"]).json["items"]]
+    events = client.get(f"/api/v1/hazards/{hid}/events", headers=p["office"]).json
+    assert (events[-1]["type"], events[-1]["note"], events[-1]["data"]) == (
+        "classify",
+        note,
+        {"severity": "major", "was": "general"},
+    )
+    assert_consistent(client, p["office"], hid)
