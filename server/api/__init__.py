@@ -13,6 +13,7 @@ from server.api import (
     routing,
     stats,
     sync,
+    users,
 )
 
 BLUEPRINTS = [
@@ -25,6 +26,7 @@ BLUEPRINTS = [
     routing.blp,
     stats.blp,
     sync.blp,
+    users.blp,
 ]
 
 # Endpoints whose bodies may be other than JSON: raw photo bytes, CSV of places.

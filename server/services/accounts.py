@@ -7,7 +7,14 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.models import ROLES, Area, Department, DeviceToken, User, utcnow
-from server.services.errors import AlreadyExists, AuthenticationFailed, InvalidInput
+from server.services.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 # Compared against when the username is unknown, so a wrong name costs as much
 # time as a wrong password and does not reveal which accounts exist.
@@ -49,17 +56,7 @@ def create_user(
                 errors["department"] = [f"unknown department {department_code!r}"]
     elif department_code:
         errors["department"] = ["only department staff belong to a department"]
-    grids = []
-    if grid_codes and role != "grid_worker":
-        errors["grid"] = ["only grid workers are given grids"]
-    for code in grid_codes:
-        grid = session.scalar(sa.select(Area).filter_by(code=code))
-        if grid is None or grid.level != "grid":
-            errors.setdefault("grid", []).append(f"unknown grid {code!r}")
-        else:
-            grids.append(grid)
-    if role == "grid_worker" and not grid_codes:
-        errors["grid"] = ["grid workers need at least one grid"]
+    grids = _grids(session, role, grid_codes, errors)
     if errors:
         raise InvalidInput("the user cannot be created as given", errors=errors)
     if session.scalar(sa.select(User.id).filter_by(username=username)) is not None:
@@ -76,6 +73,92 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _grids(session, role, grid_codes, errors):
+    """Return the grid Areas of `grid_codes`, noting in `errors` what is wrong."""
+    grids = []
+    if grid_codes and role != "grid_worker":
+        errors["grid"] = ["only grid workers are given grids"]
+    for code in grid_codes:
+        grid = session.scalar(sa.select(Area).filter_by(code=code))
+        if grid is None or grid.level != "grid":
+            errors.setdefault("grid", []).append(f"unknown grid {code!r}")
+        else:
+            grids.append(grid)
+    if role == "grid_worker" and not grid_codes:
+        errors["grid"] = ["grid workers need at least one grid"]
+    return grids
+
+
+def list_users(session, *, role=None, after=None, limit=200):
+    """Return users in username order (of a role; after a username, for the next page)."""
+    query = sa.select(User).order_by(User.username).limit(limit)
+    if role is not None:
+        query = query.where(User.role == role)
+    if after is not None:
+        query = query.where(User.username > after)
+    return session.scalars(query).all()
+
+
+def user_devices(session, user_ids):
+    """Return {user id: [DeviceToken]} of these users, newest first (never the tokens)."""
+    devices = {}
+    query = (
+        sa.select(DeviceToken)
+        .where(DeviceToken.user_id.in_(user_ids))
+        .order_by(DeviceToken.created_at.desc(), DeviceToken.id.desc())
+    )
+    for row in session.scalars(query):
+        devices.setdefault(row.user_id, []).append(row)
+    return devices
+
+
+def get_user(session, username):
+    user = session.scalar(sa.select(User).filter_by(username=username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def update_user(session, actor, username, changes, *, now=None):
+    """Change a user's name, phone, grids or whether the account is active. Disabling an
+    account revokes every device's token: a lost phone stops working at once."""
+    user = get_user(session, username)
+    errors = {}
+    if "grids" in changes:
+        grids = _grids(session, user.role, changes["grids"], errors)
+    if errors:
+        raise InvalidInput("the user cannot be changed as given", errors=errors)
+    if changes.get("active") is False and user.id == actor.id:
+        raise Conflict("you cannot disable your own account")
+    for name in ("display_name", "phone", "active"):
+        if name in changes:
+            setattr(user, name, changes[name])
+    if "grids" in changes:
+        user.grids = grids
+    if changes.get("active") is False:
+        session.execute(
+            sa.update(DeviceToken)
+            .where(DeviceToken.user_id == user.id, DeviceToken.revoked_at.is_(None))
+            .values(revoked_at=now or utcnow())
+        )
+    session.flush()
+    return user
+
+
+def revoke_device(session, actor, username, device_id, *, now=None):
+    """Revoke one device's token: the office for anyone, a user for their own devices."""
+    user = get_user(session, username) if actor.role == "office" else actor
+    if actor.role != "office" and username != actor.username:
+        raise PermissionDenied("you may only sign out your own devices")
+    row = session.scalar(sa.select(DeviceToken).filter_by(id=device_id, user_id=user.id))
+    if row is None:
+        raise NotFound(f"no device {device_id} of {username!r}")
+    if row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+    session.flush()
+    return row
 
 
 def issue_token(session, username, password, device_name):

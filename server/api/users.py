@@ -1,0 +1,104 @@
+"""Accounts and their devices, for the office (SPEC §1); everyone's own devices."""
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.users import (
+    DeviceSchema,
+    UserChangeSchema,
+    UserCreateSchema,
+    UserQuerySchema,
+    UserSchema,
+)
+from server.api.security import login_required
+from server.extensions import db
+from server.services import accounts
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Accounts and devices")
+
+
+def user_record(user, devices):
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "phone": user.phone,
+        "role": user.role,
+        "department": user.department.code if user.department else None,
+        "grids": [grid.code for grid in user.grids],
+        "active": user.active,
+        "devices": devices,
+    }
+
+
+def _records(users):
+    devices = accounts.user_devices(db.session, [u.id for u in users])
+    return [user_record(u, devices.get(u.id, [])) for u in users]
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.response(200, UserSchema(many=True))
+    @login_required("office")
+    def get(self, query):
+        """List accounts by username, with their devices (office)."""
+        return _records(accounts.list_users(db.session, **query))
+
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    @login_required("office")
+    def post(self, body):
+        """Create an account (office)."""
+        user = accounts.create_user(
+            db.session,
+            body["username"],
+            role=body["role"],
+            password=body["password"],
+            department_code=body["department"],
+            grid_codes=body["grids"],
+            display_name=body["display_name"],
+            phone=body["phone"],
+        )
+        db.session.commit()
+        return user_record(user, [])
+
+
+@blp.route("/users/<username>")
+class OneUser(MethodView):
+    @blp.response(200, UserSchema)
+    @login_required("office")
+    def get(self, username):
+        """Return one account with its devices (office)."""
+        [record] = _records([accounts.get_user(db.session, username)])
+        return record
+
+    @blp.arguments(UserChangeSchema)
+    @blp.response(200, UserSchema)
+    @login_required("office")
+    def patch(self, changes, username):
+        """Change an account; `active: false` disables it and signs out all its devices."""
+        user = accounts.update_user(db.session, g.user, username, changes)
+        db.session.commit()
+        [record] = _records([user])
+        return record
+
+
+@blp.route("/users/<username>/devices/<int:device_id>")
+class OneDevice(MethodView):
+    @blp.response(200, DeviceSchema)
+    @login_required()
+    def delete(self, username, device_id):
+        """Sign a device out (a lost phone): the office for anyone, a user for their own."""
+        row = accounts.revoke_device(db.session, g.user, username, device_id)
+        db.session.commit()
+        return row
+
+
+@blp.route("/me/devices")
+class MyDevices(MethodView):
+    @blp.response(200, DeviceSchema(many=True))
+    @login_required()
+    def get(self):
+        """List the devices signed in to your account, to sign out one you lost."""
+        return accounts.user_devices(db.session, [g.user.id]).get(g.user.id, [])
