@@ -68,6 +68,13 @@ class PhotoLinkSchema(ma.Schema):
     distance_m = ma.fields.Float(allow_none=True, metadata={"description": "EXIF GPS to report"})
 
 
+class OutcomeSchema(ma.Schema):
+    """The public outcome of a report (its own, or the hazard's it was merged into)."""
+
+    status = ma.fields.String()
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+
+
 class HazardSchema(ma.Schema):
     """A hazard as a user is allowed to see it."""
 
@@ -99,6 +106,10 @@ class HazardSchema(ma.Schema):
     extension_requested_until = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
     duplicate_of = ma.fields.UUID(allow_none=True)
+    outcome = ma.fields.Nested(
+        OutcomeSchema,
+        metadata={"description": "what became of the report: for a duplicate, its hazard's"},
+    )
     lead_department = ma.fields.String(allow_none=True)
     territorial_department = ma.fields.String(
         allow_none=True, metadata={"description": "the street office (属地)"}

@@ -111,7 +111,9 @@ class Hazard(Base):
     # Cited photos carrying an authenticity flag; kept with the flags, for statistics.
     photos_flagged: Mapped[int] = mapped_column(default=0, server_default="0")
     return_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("hazards.id"))
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("hazards.id"), index=True
+    )
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)

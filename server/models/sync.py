@@ -93,11 +93,21 @@ def _stamp(session):
     ids, current = sorted(changed), {}
     columns = (Hazard.id, Hazard.version, Hazard.reporter_id)
     columns += tuple(getattr(Hazard, name) for name in SCOPE_KEYS)
+    merged = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for row in connection.execute(sa.select(*columns).where(Hazard.id.in_(chunk))):
             current[row.id] = row
-    ids = [hazard_id for hazard_id in ids if hazard_id in current]
+        # The reports merged into a changed hazard show its outcome: their reporters'
+        # devices pull them again. Their scope is unchanged.
+        duplicates = sa.select(*columns).where(Hazard.duplicate_of_id.in_(chunk))
+        for row in connection.execute(duplicates):
+            if row.id not in changed:
+                merged[row.id] = row
+    for hazard_id, row in merged.items():
+        current[hazard_id] = row
+        changed[hazard_id] = {name: getattr(row, name) for name in SCOPE_KEYS}
+    ids = sorted(hazard_id for hazard_id in {*ids, *merged} if hazard_id in current)
     if not ids:
         return
     # Last: the counter row stays locked until commit, so numbers follow commit order.

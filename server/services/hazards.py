@@ -303,6 +303,7 @@ def _event_row(event_id, hazard_id, seq, type_, actor_id, at, from_status, to_st
 # codes of their category, departments and areas (no ORM objects, no polygons).
 _lead, _territorial = aliased(Department), aliased(Department)
 _street, _community, _grid = aliased(Area), aliased(Area), aliased(Area)
+_original = aliased(Hazard)  # the hazard a duplicate was merged into
 RECORDS = (
     sa.select(
         Hazard.id,
@@ -323,6 +324,8 @@ RECORDS = (
         Hazard.extension_requested_until,
         Hazard.closed_at,
         Hazard.duplicate_of_id,
+        _original.status.label("original_status"),
+        _original.closed_at.label("original_closed_at"),
         Hazard.routing_note,
         Hazard.place_id,
         Hazard.inspection_id,
@@ -345,6 +348,7 @@ RECORDS = (
     .outerjoin(_street, _street.id == Hazard.street_id)
     .outerjoin(_community, _community.id == Hazard.community_id)
     .outerjoin(_grid, _grid.id == Hazard.grid_id)
+    .outerjoin(_original, _original.id == Hazard.duplicate_of_id)
 )
 
 
@@ -479,6 +483,11 @@ def hazard_record(row, links, viewer, now, cutoffs):
         "extension_requested_until": row.extension_requested_until,
         "closed_at": row.closed_at,
         "duplicate_of": row.duplicate_of_id,
+        # The public outcome: a report merged into another follows that one's fate.
+        "outcome": {
+            "status": row.original_status if row.duplicate_of_id else row.status,
+            "closed_at": row.original_closed_at if row.duplicate_of_id else row.closed_at,
+        },
         "lead_department": row.lead_department,
         "territorial_department": row.territorial_department,
         "street": row.street,

@@ -418,7 +418,14 @@ def _figures(row, times, group_by):
 
 
 def volunteers(session, the_period, *, limit=100):
-    """Return reporters ranked by valid reports, then closed ones (office only)."""
+    """Return reporters ranked by valid reports, then closed ones (office only). A report
+    merged into another counts as valid, and as closed once that hazard is: each
+    reporter of the same hazard gets the credit (SPEC §3)."""
+    original = aliased(Hazard)
+    closed = sa.or_(
+        Hazard.status == "closed",
+        sa.and_(Hazard.status == "duplicate", original.status == "closed"),
+    )
     query = (
         sa.select(
             User.username,
@@ -426,9 +433,10 @@ def volunteers(session, the_period, *, limit=100):
             User.role,
             sa.func.count().label("reported"),
             _count(Hazard.status != "invalid").label("valid"),
-            _count(Hazard.status == "closed").label("closed"),
+            _count(closed).label("closed"),
         )
         .join(User, User.id == Hazard.reporter_id)
+        .outerjoin(original, original.id == Hazard.duplicate_of_id)
         .where(Hazard.received_at >= the_period.start_at, Hazard.received_at < the_period.end_at)
         .group_by(User.id, User.username, User.display_name, User.role)
         .order_by(sa.desc("valid"), sa.desc("closed"), User.username)

@@ -188,3 +188,37 @@ def test_a_large_first_sync_cut_off_at_page_37_resumes_exactly(client, demo, app
     assert len(device) == len(expected) == 5_006
     checksum = hashlib.sha256("".join(sorted(device)).encode()).hexdigest()
     assert checksum == hashlib.sha256("".join(sorted(expected)).encode()).hexdigest()
+
+
+def test_a_merged_report_follows_the_fate_of_the_hazard_it_joined(client, demo, app):
+    """SPEC §3: a merge keeps every reporter, each gets credit; a volunteer sees what
+    became of their report, online and on the phone."""
+    from datetime import timedelta
+
+    from server.services.workdays import shanghai_today
+    from tests.photos import jpeg, sha
+
+    office, fire = login(client, "office"), login(client, "fire")
+    add_user(app, "volunteer2", "volunteer", "another-pass-1")
+    second_reporter = login(client, "volunteer2", "another-pass-1")
+    first = file_report(client, login(client, "volunteer"), grid="110112001002G03")
+    second = file_report(client, second_reporter, lat=first["lat"] + 0.00009, lon=first["lon"])
+    take(client, office, second["id"], "merge", into=first["id"])
+    held, _, cursor, _ = follow(client, second_reporter)
+    assert held[second["id"]]["status"] == "duplicate"
+    assert held[second["id"]]["outcome"] == {"status": "assigned", "closed_at": None}
+    assert first["id"] not in held  # the other report stays out of sight
+    for type_, extra in (("accept", {}), ("start", {}), ("rectify", {"photos": [sha(jpeg())]})):
+        take(client, fire, first["id"], type_, **extra)
+    take(client, office, first["id"], "verify", result="pass")
+    closed = take(client, office, first["id"], "close")
+    changes = sync(client, second_reporter, cursor)["changes"]
+    [pulled] = [c["data"] for c in changes if c["id"] == second["id"]]
+    assert pulled["outcome"] == {"status": "closed", "closed_at": closed["closed_at"]}
+    online = client.get(f"/api/v1/hazards/{second['id']}", headers=second_reporter).json
+    assert online["outcome"]["status"] == "closed" and online["status"] == "duplicate"
+    today = shanghai_today()
+    period = {"from": today.isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+    board = client.get("/api/v1/stats/volunteers", query_string=period, headers=office).json
+    credit = {row["username"]: (row["valid"], row["closed"]) for row in board}
+    assert credit["volunteer2"] == (1, 1)  # valid, and closed with the hazard it joined
