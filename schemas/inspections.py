@@ -48,6 +48,8 @@ class PlaceQuerySchema(StrictSchema):
     type = ma.fields.String(validate=PLACE_TYPE)
     area = ma.fields.String(metadata={"description": "street, community or grid code"})
     status = ma.fields.String(validate=ma.validate.OneOf(("confirmed", "proposed")))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page_size = ma.fields.Integer(load_default=500, validate=ma.validate.Range(1, 1000))
 
 
 class ItemSchema(StrictSchema):

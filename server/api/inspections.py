@@ -41,9 +41,18 @@ class Places(MethodView):
     @blp.response(200, PlaceSchema(many=True))
     @login_required()
     @blp.arguments(PlaceQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
-    def get(self, type=None, area=None, status=None):  # noqa: A002 (the query's name)
-        """List places (at most 500), by type, area or status."""
-        return inspections.list_places(db.session, type_=type, area=area, status=status)
+    def get(self, page, page_size, type=None, area=None, status=None):  # noqa: A002
+        """List places by code, filtered by type, area or status, a page at a time; the
+        X-Total-Count header says how many match."""
+        places, total = inspections.list_places(
+            db.session,
+            type_=type,
+            area=area,
+            status=status,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+        )
+        return places, 200, {"X-Total-Count": str(total)}
 
     @blp.response(201, PlaceSchema)
     @blp.alt_response(200, schema=PlaceSchema, description="Already added: the same place resent")

@@ -361,21 +361,23 @@ def _within(session, query, code, field):
     return query if column is None else query.where(column == area.id)
 
 
-def list_places(session, *, type_=None, area=None, status=None, limit=500):
-    """Return places, by code then name, filtered."""
-    query = (
-        sa.select(Place)
-        .options(selectinload(Place.grid))
-        .order_by(Place.code, Place.name)
-        .limit(limit)
-    )
+def list_places(session, *, type_=None, area=None, status=None, offset=0, limit=500):
+    """Return (a page of places by code then name, how many match), filtered."""
+    query = sa.select(Place)
     if type_:
         query = query.where(Place.type == type_)
     if status:
         query = query.where(Place.status == status)
     if area:
         query = _within(session, query, area, "area")
-    return session.scalars(query).all()
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page = (
+        query.options(selectinload(Place.grid))
+        .order_by(Place.code, Place.name, Place.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return session.scalars(page).all(), total
 
 
 # --- Inspections ----------------------------------------------------------------

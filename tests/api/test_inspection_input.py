@@ -230,3 +230,22 @@ def test_a_new_place_its_inspection_and_a_comment_on_the_hazard_in_one_offline_b
     assert {h for h in (hazard_id, report["entity_id"])} <= {
         c["id"] for c in results["pull"]["changes"]
     }
+
+
+def test_places_are_walked_in_pages_with_their_count(client, demo):
+    """The demo has 360 places: pages of 100 give each exactly once, in code order."""
+    office = login(client, "office")
+    seen, page, total = [], 1, None
+    while total is None or len(seen) < total:
+        response = client.get(f"/api/v1/places?page={page}&page_size=100", headers=office)
+        assert response.status_code == 200 and response.json
+        total = int(response.headers["X-Total-Count"])
+        seen += [p["code"] for p in response.json]
+        page += 1
+    assert total == 360 and len(seen) == 360 == len(set(seen)) and page == 5
+    assert seen == sorted(seen)
+    assert client.get(f"/api/v1/places?page={page}&page_size=100", headers=office).json == []
+    restaurants = client.get("/api/v1/places?type=restaurant&page_size=5", headers=office)
+    assert len(restaurants.json) == 5 < int(restaurants.headers["X-Total-Count"])
+    assert_problem(client.get("/api/v1/places?typo=restaurant", headers=office), 422)
+    assert_problem(client.get("/api/v1/places?page_size=5000", headers=office), 422)
