@@ -88,6 +88,10 @@ class HazardSchema(ma.Schema):
     crs = ma.fields.String(metadata={"description": "datum the device reported in"})
     address = ma.fields.String(allow_none=True)
     observed_at = ma.fields.AwareDateTime(metadata={"description": "claimed by the device"})
+    time_flag = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "ahead or behind: the claimed time is implausible (SPEC §9)"},
+    )
     received_at = ma.fields.AwareDateTime(metadata={"description": "server time"})
     status = ma.fields.String()
     severity = ma.fields.String()

@@ -16,7 +16,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from schemas.inspections import InspectionCreateSchema, PlaceCreateSchema
 from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, utcnow
 from server.services.corrections import correct_report
 from server.services.errors import DomainError, NotFound
-from server.services.hazards import NewReport, report_hazards
+from server.services.hazards import NewReport, report_hazards, time_flag
 from server.services.inspections import (
     NewPlace,
     add_place,
@@ -42,8 +42,6 @@ from server.services.visibility import visible_to
 
 STEP_MUTATIONS = {f"hazard.{t}": t for t in STEP_TYPES}
 TYPES = ("hazard.create", "hazard.update", *STEP_MUTATIONS, "inspection.create", "place.create")
-CLOCK_AHEAD = timedelta(minutes=10)
-CLOCK_BEHIND = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -346,11 +344,8 @@ def _reason(error):
 
 def _clock(mutation, now):
     """Flag a device clock that is implausibly ahead or behind; the server's order stands."""
-    if mutation.occurred_at > now + CLOCK_AHEAD:
-        return {"clock": "ahead"}
-    if mutation.occurred_at < now - CLOCK_BEHIND:
-        return {"clock": "behind"}
-    return {}
+    flag = time_flag(mutation.occurred_at, now)
+    return {"clock": flag} if flag else {}
 
 
 def _missing(session, photos):

@@ -81,6 +81,8 @@ class Hazard(Base):
     # What the device claims; the server's own clock is received_at.
     observed_at: Mapped[object] = mapped_column(UTCDateTime)
     received_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    # 'ahead' or 'behind': the claimed time is implausible (the phone's clock is off).
+    time_flag: Mapped[str | None] = mapped_column(sa.String(10))
     status: Mapped[str] = mapped_column(sa.String(20), default="reported", index=True)
     severity: Mapped[str] = mapped_column(sa.String(10), default="general")
     version: Mapped[int] = mapped_column(default=1)

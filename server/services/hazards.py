@@ -4,7 +4,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -40,6 +40,21 @@ from server.services.steps import assignment
 from server.services.visibility import may_see_reporter, visible_to
 
 REPORTING_ROLES = ("volunteer", "grid_worker", "office")
+
+
+# A claimed time further from the server's than this is implausible (SPEC §9): a
+# phone's clock far ahead, or one reset to years ago. Reports are kept, and flagged.
+CLOCK_AHEAD = timedelta(minutes=10)
+CLOCK_BEHIND = timedelta(days=30)
+
+
+def time_flag(claimed, now):
+    """Return 'ahead' or 'behind' when a device's claimed time is implausible, else None."""
+    if claimed > now + CLOCK_AHEAD:
+        return "ahead"
+    if claimed < now - CLOCK_BEHIND:
+        return "behind"
+    return None
 
 
 @dataclass(frozen=True)
@@ -189,6 +204,7 @@ def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLIC
             "address": report.address,
             "observed_at": report.observed_at,
             "received_at": now,
+            "time_flag": time_flag(report.observed_at, now),
             "status": "reported",
             "severity": category.default_severity,
             "version": 1,
@@ -316,6 +332,7 @@ RECORDS = (
         Hazard.address,
         Hazard.observed_at,
         Hazard.received_at,
+        Hazard.time_flag,
         Hazard.status,
         Hazard.severity,
         Hazard.version,
@@ -473,6 +490,7 @@ def hazard_record(row, links, viewer, now, cutoffs):
         "address": row.address,
         "observed_at": row.observed_at,
         "received_at": row.received_at,
+        "time_flag": row.time_flag,
         "status": row.status,
         "severity": row.severity,
         "version": row.version,

@@ -306,11 +306,14 @@ def result_hazard(app):
 )
 def test_a_wrong_device_clock_changes_nothing_but_is_flagged(client, demo, app, shift, flag):
     grid = login(client, "gridworker")
-    [result] = push(client, grid, [create(1, when=NOW + shift)])
+    result, _ = push(client, grid, [create(1, when=NOW + shift), create(2)])
     assert result["status"] == "applied" and result["clock"] == flag
     with app.app_context():
-        hazard = db.session.scalar(sa.select(Hazard).order_by(Hazard.received_at.desc()))
+        hazard = db.session.scalar(sa.select(Hazard).filter_by(version=2, time_flag=flag))
         assert abs((hazard.received_at - datetime.now(UTC)).total_seconds()) < 60
+    # The office sees the flag on the report itself; a report on time has none.
+    listed = client.get("/api/v1/hazards?limit=2", headers=login(client, "office")).json["items"]
+    assert sorted(h["time_flag"] or "" for h in listed) == ["", flag]
 
 
 @pytest.mark.parametrize(
