@@ -2,6 +2,9 @@
 
 import marshmallow as ma
 
+from schemas.common import StrictSchema
+from server.services.lifecycle import SEVERITIES
+
 
 class DepartmentSchema(ma.Schema):
     """A department that owns hazards."""
@@ -21,6 +24,30 @@ class CategorySchema(ma.Schema):
     department = ma.fields.Function(lambda c: c.department.code)
     default_severity = ma.fields.String()
     deadline_days = ma.fields.Integer(metadata={"description": "working days to rectify"})
+    active = ma.fields.Boolean()
+
+
+class CategoryCreateSchema(StrictSchema):
+    """A new kind of hazard: reports of it go to `department` across the district."""
+
+    code = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$"))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
+    name_en = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
+    department = ma.fields.String(required=True)
+    default_severity = ma.fields.String(
+        load_default="general", validate=ma.validate.OneOf(SEVERITIES)
+    )
+    deadline_days = ma.fields.Integer(required=True, validate=ma.validate.Range(1, 365))
+
+
+class CategoryChangeSchema(StrictSchema):
+    """What the office may change of a category (its department: see routing rules)."""
+
+    name = ma.fields.String(validate=ma.validate.Length(1, 100))
+    name_en = ma.fields.String(validate=ma.validate.Length(max=100))
+    default_severity = ma.fields.String(validate=ma.validate.OneOf(SEVERITIES))
+    deadline_days = ma.fields.Integer(validate=ma.validate.Range(1, 365))
+    active = ma.fields.Boolean(metadata={"description": "false: no new reports of this kind"})
 
 
 class AreaPropertiesSchema(ma.Schema):

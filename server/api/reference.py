@@ -4,10 +4,17 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from schemas.reference import AreaCollectionSchema, CategorySchema, DepartmentSchema
+from schemas.reference import (
+    AreaCollectionSchema,
+    CategoryChangeSchema,
+    CategoryCreateSchema,
+    CategorySchema,
+    DepartmentSchema,
+)
 from server.api.security import login_required
 from server.extensions import db
 from server.models import Category, Department
+from server.services import routing
 from server.services.areas import areas_feature_collection
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data")
@@ -22,6 +29,31 @@ class Categories(MethodView):
         return db.session.scalars(
             sa.select(Category).filter_by(active=True).order_by(Category.code)
         ).all()
+
+    @blp.response(201, CategorySchema)
+    @login_required("office")
+    @blp.arguments(CategoryCreateSchema)
+    def post(self, body):
+        """Add a kind of hazard, routed district-wide to its department (office)."""
+        body["name_zh"] = body.pop("name")
+        category = routing.add_category(db.session, **body)
+        db.session.commit()
+        return category
+
+
+@blp.route("/categories/<code>")
+class OneCategory(MethodView):
+    @blp.response(200, CategorySchema)
+    @login_required("office")
+    @blp.arguments(CategoryChangeSchema)
+    def patch(self, changes, code):
+        """Change a category's names, default severity, deadline (限期, in working days)
+        or whether new reports may use it (office); assigned hazards keep their deadline."""
+        if "name" in changes:
+            changes["name_zh"] = changes.pop("name")
+        category = routing.change_category(db.session, code, **changes)
+        db.session.commit()
+        return category
 
 
 @blp.route("/departments")

@@ -38,16 +38,16 @@ def _records(users):
 
 @blp.route("/users")
 class Users(MethodView):
-    @blp.arguments(UserQuerySchema, location="query")
     @blp.response(200, UserSchema(many=True))
     @login_required("office")
+    @blp.arguments(UserQuerySchema, location="query")
     def get(self, query):
         """List accounts by username, with their devices (office)."""
         return _records(accounts.list_users(db.session, **query))
 
-    @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @login_required("office")
+    @blp.arguments(UserCreateSchema)
     def post(self, body):
         """Create an account (office)."""
         user = accounts.create_user(
@@ -73,9 +73,9 @@ class OneUser(MethodView):
         [record] = _records([accounts.get_user(db.session, username)])
         return record
 
-    @blp.arguments(UserChangeSchema)
     @blp.response(200, UserSchema)
     @login_required("office")
+    @blp.arguments(UserChangeSchema)
     def patch(self, changes, username):
         """Change an account; `active: false` disables it and signs out all its devices."""
         user = accounts.update_user(db.session, g.user, username, changes)

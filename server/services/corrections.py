@@ -55,8 +55,11 @@ def correct_report(session, user, hazard_id, changes, *, base_version, crs="wgs8
         )
     reroute = False
     if "category" in changes:
-        category = session.scalar(sa.select(Category).filter_by(code=changes["category"]))
+        category = session.scalar(
+            sa.select(Category).filter_by(code=changes["category"], active=True)
+        )
         if category is None:
+            # Unknown, or retired by the office: no new hazards of that kind.
             raise InvalidInput("unknown category", errors={"category": [changes["category"]]})
         hazard.category, reroute = category, True
     if "lat" in changes or "lon" in changes:

@@ -9,7 +9,7 @@ from geopy.distance import geodesic
 
 from server.models import Area, Category, Department, Hazard, HazardPhoto
 from server.models import RoutingRule as Rule
-from server.services.errors import InvalidInput, NotFound
+from server.services.errors import AlreadyExists, InvalidInput, NotFound
 from server.services.lifecycle import OPEN
 
 SPECIFICITY = {"grid": 4, "community": 3, "street": 2, "district": 1, None: 0}
@@ -211,6 +211,38 @@ def add_rule(session, *, category, department, area=None, priority=0):
     session.add(rule)
     session.flush()
     return rule
+
+
+def add_category(session, *, code, name_zh, name_en, department, default_severity, deadline_days):
+    """Add a kind of hazard and its district-wide rule to `department` (行业主管部门)."""
+    if session.scalar(sa.select(Category.id).filter_by(code=code)) is not None:
+        raise AlreadyExists(f"category {code!r} already exists", errors={"code": [code]})
+    category = Category(
+        code=code,
+        name_zh=name_zh,
+        name_en=name_en,
+        department=_lookup(session, Department, department, "department"),
+        default_severity=default_severity,
+        deadline_days=deadline_days,
+    )
+    session.add(category)
+    session.add(Rule(category=category, department=category.department, priority=0))
+    session.flush()
+    return category
+
+
+def change_category(session, code, **changes):
+    """Change a category's names, default severity, deadline or whether reports may use
+    it. Hazards already assigned keep their deadline; new assignments take the new one.
+    (Which department it goes to is the routing rules' business.)"""
+    category = session.scalar(sa.select(Category).filter_by(code=code))
+    if category is None:
+        raise NotFound(f"no category {code!r}")
+    for name in ("name_zh", "name_en", "default_severity", "deadline_days", "active"):
+        if name in changes:
+            setattr(category, name, changes[name])
+    session.flush()
+    return category
 
 
 def change_rule(session, rule_id, **changes):

@@ -18,6 +18,7 @@ def test_categories_carry_their_department_severity_and_deadline(client, demo):
         "department": "fire-rescue",
         "default_severity": "general",
         "deadline_days": 1,
+        "active": True,
     }
     assert by_code["hazchem_storage"]["default_severity"] == "major"
     assert by_code["special_equipment"]["department"] == "market-reg"
@@ -56,3 +57,57 @@ def test_areas_are_a_geojson_tree_of_streets_communities_and_grids(client, demo)
 @pytest.mark.parametrize("path", ["/api/v1/categories", "/api/v1/departments", "/api/v1/areas"])
 def test_reference_data_needs_a_token(client, demo, path):
     assert_problem(client.get(path), 401)
+
+
+def test_the_office_sets_a_categorys_deadline_and_adds_a_new_kind(client, demo):
+    from datetime import datetime
+
+    from tests.helpers import file_report, report_body
+
+    office, volunteer = login(client, "office"), login(client, "volunteer")
+    before = file_report(client, volunteer, category="fire_lane_blocked")
+    changed = client.patch(
+        "/api/v1/categories/fire_lane_blocked", json={"deadline_days": 5}, headers=office
+    )
+    assert changed.status_code == 200 and changed.json["deadline_days"] == 5
+    after = file_report(client, volunteer, category="fire_lane_blocked")
+    gap = datetime.fromisoformat(after["deadline"]) - datetime.fromisoformat(before["deadline"])
+    assert gap.days >= 4  # 5 working days instead of 1
+    kept = client.get(f"/api/v1/hazards/{before['id']}", headers=office).json
+    assert kept["deadline"] == before["deadline"]  # assigned already: its deadline stands
+    new = {
+        "code": "battery_swap_cabinet",
+        "name": "换电柜设置不符合消防要求",
+        "department": "fire-rescue",
+        "deadline_days": 3,
+        "default_severity": "major",
+    }
+    created = client.post("/api/v1/categories", json=new, headers=office)
+    assert created.status_code == 201, created.json
+    report = file_report(client, volunteer, category="battery_swap_cabinet")
+    assert (report["lead_department"], report["severity"]) == ("fire-rescue", "major")
+    client.patch("/api/v1/categories/battery_swap_cabinet", json={"active": False}, headers=office)
+    listed = {c["code"] for c in client.get("/api/v1/categories", headers=volunteer).json}
+    assert "battery_swap_cabinet" not in listed
+    refused = client.post(
+        "/api/v1/hazards", json=report_body(category="battery_swap_cabinet"), headers=volunteer
+    )
+    assert_problem(refused, 422)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("patch", "/api/v1/categories/nope", {"deadline_days": 3}, 404),
+        ("patch", "/api/v1/categories/fire_lane_blocked", {"deadline_days": 0}, 422),
+        ("patch", "/api/v1/categories/fire_lane_blocked", {"department": "water"}, 422),
+        ("post", "/api/v1/categories", {"code": "fire_lane_blocked", "name": "x",
+                                        "department": "fire-rescue", "deadline_days": 1}, 409),
+        ("post", "/api/v1/categories", {"code": "new_kind", "name": "x",
+                                        "department": "nope", "deadline_days": 1}, 422),
+    ],
+)  # fmt: skip
+def test_bad_category_changes_are_refused(client, demo, method, path, body, status):
+    office = login(client, "office")
+    assert_problem(getattr(client, method)(path, json=body, headers=office), status)
+    assert_problem(getattr(client, method)(path, json=body, headers=login(client, "fire")), 403)

@@ -455,6 +455,22 @@ def test_a_correction_of_the_category_routes_the_hazard_again(client, demo, app)
     assert hazard["lead_department"] == "urban-mgmt" and hazard["status"] == "assigned"
 
 
+def test_a_correction_to_a_category_the_office_retired_is_rejected(client, demo, app):
+    grid, office = login(client, "gridworker"), login(client, "office")
+    [made] = push(client, grid, [create(1)])
+    hazard_id = push_entity(app)
+    retired = client.patch(
+        "/api/v1/categories/gas_no_alarm_or_valve", json={"active": False}, headers=office
+    )
+    assert retired.status_code == 200
+    [fixed] = push(
+        client, grid, [correction(2, hazard_id, made["version"], category="gas_no_alarm_or_valve")]
+    )
+    assert fixed["status"] == "rejected" and "category" in str(fixed["reason"])
+    hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=grid).json
+    assert hazard["category"] != "gas_no_alarm_or_valve" and hazard["version"] == made["version"]
+
+
 def push_entity(app):
     with app.app_context():
         return str(db.session.scalar(sa.select(Hazard.id).order_by(Hazard.received_at.desc())))
