@@ -218,7 +218,8 @@ def _run(session, keys, where, now, outer):
 
     Percentiles are nearest-rank (the value at rank ceil(p·n)), the same figures on
     both databases, computed where the database is quick at it: PostgreSQL has
-    percentile_disc; SQLite has no percentile, and its window functions cost a sort
+    percentile_disc and GROUPING SETS, so one aggregate pass gives it all; SQLite has
+    no percentile, and its window functions cost a sort
     and a pass each, so there the period's hazards are copied once into a scratch
     table, indexed by group and time, and each percentile is one index seek.
     """
@@ -231,46 +232,36 @@ def _run(session, keys, where, now, outer):
 
 
 def _run_percentile_disc(connection, base, names, outer):
-    # Materialised: the counts and both rankings read it, and should not each
-    # re-read the period's hazards. One round trip: a union of the three selects.
-    base = base.cte("base").prefix_with("MATERIALIZED")
-
-    def percentiles(by):
-        query = sa.select(
-            *(base.c[n] for n in by),
-            *(
-                sa.func.percentile_disc(percent / 100)
-                .within_group(base.c[column])
-                .label(f"{column}_p{percent}")
-                for column in TIMES
-                for percent in PERCENTS
-            ),
-        ).where(base.c.hours.is_not(None))
-        return query.group_by(*(base.c[n] for n in by)) if by else query
-
-    columns = [*names, "reported", *COUNTED, *(f"{c}_n" for c in TIMES), *Times._fields]
-
-    def tagged(tag, select):
-        sub = select.subquery()
-        return sa.select(
-            sa.literal_column(f"'{tag}'").label("part"),
-            *((sub.c[c] if c in sub.c else sa.null()).label(c) for c in columns),
-        )
-
-    union = sa.union_all(
-        tagged("c", _counts(base, names)),
-        tagged("q", percentiles(names)),
-        tagged("t", percentiles(outer)),
+    # One statement, one pass over the period's hazards: the counts and percentiles
+    # per group and per outer group together, by GROUPING SETS. A row of the outer
+    # set has grouping() of the inner-only keys nonzero.
+    sub = base.subquery("base")
+    inner_only = [sub.c[n] for n in names if n not in outer]
+    query = sa.select(
+        (sa.func.grouping(*inner_only) if inner_only else sa.literal(0)).label("is_outer"),
+        *_counts(sub, names).selected_columns,
+        *(
+            sa.func.percentile_disc(percent / 100)
+            .within_group(sub.c[column])
+            .label(f"{column}_p{percent}")
+            for column in TIMES
+            for percent in PERCENTS
+        ),
     )
-    parts = {"c": [], "q": {}, "t": {}}
-    for row in connection.execute(union):
-        if row.part == "c":
-            parts["c"].append(row)
-        else:
-            by = names if row.part == "q" else outer
-            group = tuple(getattr(row, n) for n in by)
-            parts[row.part][group] = Times(*(getattr(row, f) for f in Times._fields))
-    return parts["c"], parts["q"], parts["t"]
+    if inner_only:
+        sets = (sa.tuple_(*(sub.c[n] for n in by)) for by in (names, outer))
+        query = query.group_by(sa.func.grouping_sets(*sets))
+    elif names:
+        query = query.group_by(*(sub.c[n] for n in names))
+    counts, inner, totals = [], {}, {}
+    for row in connection.execute(query):
+        times = Times(*(getattr(row, f) for f in Times._fields))
+        if row.is_outer or not inner_only:
+            totals[tuple(getattr(row, n) for n in outer)] = times
+        if not row.is_outer:
+            counts.append(row)
+            inner[tuple(getattr(row, n) for n in names)] = times
+    return counts, inner, totals
 
 
 SCRATCH = "stats_scratch"
