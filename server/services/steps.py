@@ -288,9 +288,13 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
     )
     phase = PHOTO_PHASE.get(step.type)
     if phase and step.photos:
+        # A second rectification (after a failed verification or a reopen) may cite
+        # an after-photo already on the hazard: the event lists it, the link stands.
+        have = {link.sha256 for link in hazard.photo_links if link.phase == phase}
+        fresh = [sha for sha in dict.fromkeys(step.photos) if sha not in have]
         session.add_all(
             HazardPhoto(hazard=hazard, sha256=sha, phase=phase, event=event, position=n)
-            for n, sha in enumerate(dict.fromkeys(step.photos))
+            for n, sha in enumerate(fresh, start=len(hazard.photo_links))
         )
     session.flush()
     if phase and step.photos:

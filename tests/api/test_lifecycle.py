@@ -97,6 +97,31 @@ def test_failed_verification_sends_it_back_then_it_passes_and_closes(client, peo
     assert_consistent(client, p["office"], hid)
 
 
+def test_the_same_after_photo_may_be_cited_again_after_a_failed_verification(client, people):
+    """Phones resend the photo they have: a second rectification (复查不合格, or after a
+    reopen) citing the same after-photo is taken, and the photo is listed once."""
+    p = people
+    hid = file_report(client, p["volunteer"])["id"]
+    after = sha(jpeg(make="same"))
+    for type_ in ("accept", "start"):
+        take(client, p["fire"], hid, type_)
+    take(client, p["fire"], hid, "rectify", photos=[after])
+    take(client, p["gridworker"], hid, "verify", result="fail", note="通道仍被占用")
+    again = take(client, p["fire"], hid, "rectify", photos=[after, sha(jpeg(make="new"))])
+    assert again["status"] == "rectified"
+    take(client, p["office"], hid, "verify", result="pass")
+    take(client, p["office"], hid, "close")
+    take(client, p["office"], hid, "reopen", note="隐患反弹")
+    for type_ in ("accept", "start"):
+        take(client, p["fire"], hid, type_)
+    third = take(client, p["fire"], hid, "rectify", photos=[after])
+    cited = [(d["sha256"], d["phase"]) for d in third["photo_details"]]
+    assert cited == [(after, "after"), (sha(jpeg(make="new")), "after")]
+    events = client.get(f"/api/v1/hazards/{hid}/events", headers=p["office"]).json
+    assert [e["data"]["photos"] for e in events if e["type"] == "rectify"][-1] == [after]
+    assert_consistent(client, p["office"], hid)
+
+
 def test_closed_hazard_is_reopened_with_a_new_deadline(client, people):
     p = people
     hid = file_report(client, p["volunteer"])["id"]
