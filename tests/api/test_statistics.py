@@ -249,6 +249,68 @@ def test_percentiles_are_nearest_rank_in_every_group_and_overall(app, demo):
             assert temp == []
 
 
+def test_extensions_and_reopens_are_judged_by_the_deadline_in_force(client, demo, app, frozen_now):
+    """Week 2026-W42 (Mon 12 to Sun 18 Oct, all ordinary working days), read on Tue
+    20 Oct at noon: a blocked fire lane is due at the end of the next working day."""
+    grid = "110112002001G01"  # 新华街道
+    with app.app_context():
+        h = History(db.session)
+        # X: due Tue 13 Oct, extended to Fri 16 Oct; closed Thu 15 Oct 21:00: on time
+        # by the extension. 15 + 24 + 24 + 21 = 84 working hours, 3.5 days.
+        x = h.report("volunteer", at(10, 12, 9), grid=grid)
+        h.step("fire", x, at(10, 12, 9, 30), "accept")
+        h.step("fire", x, at(10, 12, 10), "request_extension", until=date(2026, 10, 16),
+               note="需协调车主挪车")  # fmt: skip
+        h.step("office", x, at(10, 12, 11), "grant_extension")
+        h.step("fire", x, at(10, 15, 8), "start")
+        h.step("fire", x, at(10, 15, 9), "rectify", photos=("c" * 64,))
+        h.step("office", x, at(10, 15, 10), "verify", result="pass")
+        h.step("office", x, at(10, 15, 21), "close")
+        # Y: an extension refused; closed Wed 14 Oct 10:00, late. 48 hours, 2 days.
+        y = h.report("volunteer", at(10, 12, 10), grid=grid, nudge=0.002)
+        h.step("fire", y, at(10, 12, 10, 30), "accept")
+        h.step("fire", y, at(10, 12, 11), "request_extension", until=date(2026, 10, 16),
+               note="需协调车主挪车")  # fmt: skip
+        h.step("office", y, at(10, 12, 11, 30), "refuse_extension", note="一天内可挪车")
+        h.step("fire", y, at(10, 14, 8), "start")
+        h.step("fire", y, at(10, 14, 8, 30), "rectify", photos=("d" * 64,))
+        h.step("office", y, at(10, 14, 9), "verify", result="pass")
+        h.step("office", y, at(10, 14, 10), "close")
+        # Z: closed on time Wed 14 Oct, reopened Mon 19 Oct (due again Tue 20 Oct):
+        # open, not overdue; its first closure no longer counts.
+        z = h.report("volunteer", at(10, 13, 9), grid=grid, nudge=0.004)
+        h.close_out(z, at(10, 14, 8), at(10, 14, 8, 30), at(10, 14, 9))
+        h.step("office", z, at(10, 19, 9), "reopen", note="隐患反弹，车辆再次占道")
+        # W: closed Tue 13 Oct 16:00, reopened Wed 14 Oct (due Thu 15 Oct), closed
+        # again Fri 16 Oct 10:00: late; timed from the report, 72 hours, 3 days.
+        w = h.report("volunteer", at(10, 13, 10), grid=grid, nudge=0.006)
+        h.close_out(w, at(10, 13, 14), at(10, 13, 15), at(10, 13, 16))
+        h.step("office", w, at(10, 14, 9), "reopen", note="复查发现再次堵塞")
+        h.close_out(w, at(10, 16, 8), at(10, 16, 9), at(10, 16, 10))
+        db.session.commit()
+    office = login(client, "office")
+    deadline = client.get(f"/api/v1/hazards/{x}", headers=office).json["deadline"]
+    assert datetime.fromisoformat(deadline) == at(10, 16, 23, 59) + timedelta(seconds=59)
+    total = summary(client, office, "from=2026-10-12&to=2026-10-19")["total"]
+    counts = {k: total[k] for k in ("reported", "closed", "closed_on_time", "open",
+                                    "open_overdue", "reopened")}  # fmt: skip
+    assert counts == {
+        "reported": 4,
+        "closed": 3,  # X, Y, W
+        "closed_on_time": 1,  # X, by its extension
+        "open": 1,  # Z
+        "open_overdue": 0,  # Z is due at the end of today
+        "reopened": 2,  # Z, W
+    }
+    assert total["on_time_rate"] == {"value": 0.3333, "numerator": 1, "denominator": 3}
+    assert total["closure_rate"] == {"value": 0.75, "numerator": 3, "denominator": 4}
+    # Hours 48, 72, 84 and days 2, 3, 3.5: ranks 2 and 3 of 3.
+    assert total["working_hours_to_close"] == {"p50": 72.0, "p90": 84.0}
+    assert total["days_to_close"] == {"p50": 3.0, "p90": 3.5}
+    overdue = client.get("/api/v1/stats/overdue", headers=office).json
+    assert [r for r in overdue if r["street"] == "110112002"] == []
+
+
 def test_week_boundaries_fall_at_monday_midnight_shanghai(client, week40, frozen_now):
     trend = client.get(
         "/api/v1/stats/trend?from=2026-09-21&to=2026-10-12", headers=login(client, "office")
