@@ -7,6 +7,7 @@ each kind, then times, side by side: the summary grouped by street for one month
 (figures, rates, percentiles and totals, as the API returns them), the weekly
 export (district sheet plus a sheet per department, as XLSX), and the single
 hand-written SQL query that computes the same counts by street for that period.
+Each is timed in turn with its hand-written query (medians of --runs, alternating).
 Targets: each at most 2× its hand-written query. Only grouped rows ever reach
 Python (a few dozen), never the hazards themselves.
 """
@@ -23,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 from district_history import bulk_insert, fresh_app, references  # noqa: E402
-from timing import median_ms  # noqa: E402
+from timing import side_by_side_ms  # noqa: E402
 
 from server.extensions import db  # noqa: E402
 from server.services import exports, stats  # noqa: E402
@@ -93,21 +94,18 @@ def run(backend, count, runs):
         # The weekly table is one street query plus one per department: its baseline
         # is the hand-written query run as many times.
         sheets = len(weekly_report_departments(week, now, name)) + 1
+        summary_ms, month_ms = side_by_side_ms(summary, lambda: hand(month), runs)
+        weekly_ms, week_ms = side_by_side_ms(weekly, lambda: hand(week), runs)
         results = {
-            f"summary by street, a month ({in_month:,} hazards)": (
-                median_ms(summary, runs),
-                median_ms(lambda: hand(month), runs),
-                1,
-            ),
+            f"summary by street, a month ({in_month:,} hazards)": (summary_ms, month_ms),
             f"weekly export, XLSX ({in_week:,} hazards, {sheets} sheets)": (
-                median_ms(weekly, runs),
-                median_ms(lambda: hand(week), runs) * sheets,
-                sheets,
+                weekly_ms,
+                week_ms * sheets,
             ),
         }
         rows, total = summary()
         assert total["reported"] == in_month, (total["reported"], in_month)
-        for label, (ours, baseline, _) in results.items():
+        for label, (ours, baseline) in results.items():
             ratio = ours / baseline
             print(
                 f"  {label}: {ours:8.1f} ms; hand-written SQL {baseline:8.1f} ms; "
@@ -124,7 +122,7 @@ def weekly_report_departments(week, now, name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hazards", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     for backend in args.backends.split(","):

@@ -283,55 +283,63 @@ def _compile_create_scratch(element, compiler, **kw):
 
 
 def _run_scratch(connection, base, names, outer):
+    # One index per time, ordered by the outer keys, then the time, then the inner
+    # keys (covered, so a walk never reads the table): an outer group's value at a
+    # rank is a seek and a short walk; an inner group's is a walk of its outer range
+    # in time order that counts only its own rows. Two sorts, not one per grouping.
     quote = connection.dialect.identifier_preparer.quote
+    inner_only = [n for n in names if n not in outer]
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
     connection.execute(_CreateScratch(base))
     try:
-        groupings = [tuple(names)] + ([tuple(outer)] if list(outer) != names else [])
-        for number, by in enumerate(groupings):
-            for column in TIMES:
-                indexed = ", ".join(quote(c) for c in (*by, column))
-                connection.exec_driver_sql(
-                    f"CREATE INDEX {SCRATCH}_{number}_{column} ON {SCRATCH} ({indexed})"
-                )
+        for column in TIMES:
+            indexed = ", ".join(quote(c) for c in (*outer, column, *inner_only))
+            connection.exec_driver_sql(
+                f"CREATE INDEX {SCRATCH}_{column} ON {SCRATCH} ({indexed})"
+                f" WHERE {quote(column)} IS NOT NULL"
+            )
         scratch = sa.table(SCRATCH, *(sa.column(c) for c in base.selected_columns.keys()))
         counts = connection.execute(_counts(scratch, names)).all()
         found = []
-        for by in groupings:
+        for by in (names, outer):
             sizes = {}
             for row in counts:
                 group = tuple(getattr(row, n) for n in by)
                 have = sizes.setdefault(group, dict.fromkeys(TIMES, 0))
                 for column in TIMES:
                     have[column] += getattr(row, f"{column}_n")
-            found.append(_ranked(connection, scratch, by, sizes))
-        return counts, found[0], found[-1]
+            found.append(_ranked(connection, by, sizes))
+        return counts, found[0], found[1]
     finally:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
 
 
-def _ranked(connection, scratch, by, sizes):
+def _ranked(connection, by, sizes):
     """Return {group: Times}: for each group and time, the value at rank ceil(p·n),
-    read by an index seek with OFFSET (one statement per group)."""
+    read from the time's index with OFFSET (one statement per group, its text the
+    same for every group, so SQLite prepares it once)."""
+    quote = connection.dialect.identifier_preparer.quote
+    match = "".join(f"{quote(name)} IS :g{i} AND " for i, name in enumerate(by))
+    picks = []
+    for column in TIMES:
+        for percent in PERCENTS:
+            # Walked from the nearer end: rank r from the bottom is n - r + 1 from the top.
+            order = "" if percent <= 50 else " DESC"
+            picks.append(
+                f"(SELECT {quote(column)} FROM {SCRATCH} WHERE {match}{quote(column)} IS NOT NULL"
+                f" ORDER BY {quote(column)}{order} LIMIT 1 OFFSET :{column}_{percent})"
+            )
+    statement = f"SELECT {', '.join(picks)}"
     result = {}
     for group, n in sizes.items():
-        match = [scratch.c[name].is_not_distinct_from(v) for name, v in zip(by, group, strict=True)]
-        picks = [
-            _at_rank(scratch.c[column], match, n[column], percent)
-            for column in TIMES
-            for percent in PERCENTS
-        ]
-        result[group] = Times(*connection.execute(sa.select(*picks)).one())
+        params = {f"g{i}": value for i, value in enumerate(group)}
+        for column in TIMES:
+            for percent in PERCENTS:
+                rank = (percent * n[column] + 99) // 100
+                offset = rank - 1 if percent <= 50 else n[column] - rank
+                params[f"{column}_{percent}"] = max(offset, 0)  # no rows: NULL either way
+        result[group] = Times(*connection.exec_driver_sql(statement, params).one())
     return result
-
-
-def _at_rank(value, match, n, percent):
-    """The value at nearest rank ceil(percent·n/100) among the rows matching, or NULL."""
-    if not n:
-        return sa.null()
-    rank = (percent * n + 99) // 100
-    query = sa.select(value).where(*match, value.is_not(None)).order_by(value)
-    return query.limit(1).offset(rank - 1).scalar_subquery()
 
 
 def _sum_counts(groups):
