@@ -212,33 +212,35 @@ def _counts(source, names):
     return query.group_by(*(source.c[n] for n in names)) if names else query
 
 
-def _run(session, keys, where, now, outer):
-    """Return (count rows, {group: Times}, {outer group: Times}), groups as tuples of
-    key values; `outer` names the keys the totals are per (none: the whole period).
+def _run(session, keys, where, now, chains):
+    """Return (count rows, {grouping: {group: Times}}): counts per group of all `keys`,
+    and percentiles per group of every grouping the `chains` name. A chain is a pair
+    (outer, inner) of tuples of key names, outer a prefix of inner (the totals of a
+    sheet and its rows, say); groupings and groups are tuples of names and of values.
 
     Percentiles are nearest-rank (the value at rank ceil(p·n)), the same figures on
     both databases, computed where the database is quick at it: PostgreSQL has
-    percentile_disc and GROUPING SETS, so one aggregate pass gives it all; SQLite has
-    no percentile, and its window functions cost a sort
-    and a pass each, so there the period's hazards are copied once into a scratch
-    table, indexed by group and time, and each percentile is one index seek.
+    percentile_disc and GROUPING SETS, so one aggregate pass gives it all. SQLite has
+    neither, and its window functions cost a sort and a pass each, so there the
+    period's hazards are copied once into a scratch table, indexed per chain and time,
+    and each percentile is a seek or a short walk of an index.
     """
     connection = session.connection()
-    names = [name for name, _ in keys]
+    names = tuple(name for name, _ in keys)
+    groupings = list(dict.fromkeys([names, *(g for chain in chains for g in chain)]))
     base = _base(keys, where, now)
     if connection.dialect.name == "postgresql":
-        return _run_percentile_disc(connection, base, names, outer)
-    return _run_scratch(connection, base, names, outer)
+        return _run_percentile_disc(connection, base, names, groupings)
+    return _run_scratch(connection, base, names, groupings, chains)
 
 
-def _run_percentile_disc(connection, base, names, outer):
+def _run_percentile_disc(connection, base, names, groupings):
     # One statement, one pass over the period's hazards: the counts and percentiles
-    # per group and per outer group together, by GROUPING SETS. A row of the outer
-    # set has grouping() of the inner-only keys nonzero.
+    # of every grouping together, by GROUPING SETS. grouping() of all the keys is a
+    # bit mask of those a row's grouping leaves out, most significant first.
     sub = base.subquery("base")
-    inner_only = [sub.c[n] for n in names if n not in outer]
     query = sa.select(
-        (sa.func.grouping(*inner_only) if inner_only else sa.literal(0)).label("is_outer"),
+        (sa.func.grouping(*(sub.c[n] for n in names)) if names else sa.literal(0)).label("mask"),
         *_counts(sub, names).selected_columns,
         *(
             sa.func.percentile_disc(percent / 100)
@@ -248,20 +250,24 @@ def _run_percentile_disc(connection, base, names, outer):
             for percent in PERCENTS
         ),
     )
-    if inner_only:
-        sets = (sa.tuple_(*(sub.c[n] for n in by)) for by in (names, outer))
+    if len(groupings) > 1:
+        sets = (sa.tuple_(*(sub.c[n] for n in by)) for by in groupings)
         query = query.group_by(sa.func.grouping_sets(*sets))
     elif names:
         query = query.group_by(*(sub.c[n] for n in names))
-    counts, inner, totals = [], {}, {}
+    by_mask = {
+        sum(1 << (len(names) - 1 - i) for i, n in enumerate(names) if n not in by): by
+        for by in groupings
+    }
+    counts, times = [], {by: {} for by in groupings}
     for row in connection.execute(query):
-        times = Times(*(getattr(row, f) for f in Times._fields))
-        if row.is_outer or not inner_only:
-            totals[tuple(getattr(row, n) for n in outer)] = times
-        if not row.is_outer:
+        by = by_mask[row.mask]
+        times[by][tuple(getattr(row, n) for n in by)] = Times(
+            *(getattr(row, f) for f in Times._fields)
+        )
+        if by == names:
             counts.append(row)
-            inner[tuple(getattr(row, n) for n in names)] = times
-    return counts, inner, totals
+    return counts, times
 
 
 SCRATCH = "stats_scratch"
@@ -282,39 +288,45 @@ def _compile_create_scratch(element, compiler, **kw):
     return f"CREATE TEMP TABLE {SCRATCH} AS {compiler.process(element.select, **kw)}"
 
 
-def _run_scratch(connection, base, names, outer):
-    # One index per time, ordered by the outer keys, then the time, then the inner
-    # keys (covered, so a walk never reads the table): an outer group's value at a
-    # rank is a seek and a short walk; an inner group's is a walk of its outer range
-    # in time order that counts only its own rows. Two sorts, not one per grouping.
+def _run_scratch(connection, base, names, groupings, chains):
+    # Per chain, one index per time ordered by the outer keys, then the time, then the
+    # rest of the inner keys (covered, so a walk never reads the table): an outer
+    # group's value at a rank is a seek and a short walk; an inner group's is a walk
+    # of its outer range in time order that counts only its own rows.
     quote = connection.dialect.identifier_preparer.quote
-    inner_only = [n for n in names if n not in outer]
+    served = {}  # grouping -> the index suffix of the chain that serves it
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
     connection.execute(_CreateScratch(base))
     try:
-        for column in TIMES:
-            indexed = ", ".join(quote(c) for c in (*outer, column, *inner_only))
-            connection.exec_driver_sql(
-                f"CREATE INDEX {SCRATCH}_{column} ON {SCRATCH} ({indexed})"
-                f" WHERE {quote(column)} IS NOT NULL"
-            )
+        for number, (outer, inner) in enumerate(chains):
+            rest = [n for n in inner if n not in outer]
+            for column in TIMES:
+                indexed = ", ".join(quote(c) for c in (*outer, column, *rest))
+                connection.exec_driver_sql(
+                    f"CREATE INDEX {SCRATCH}_{number}_{column} ON {SCRATCH} ({indexed})"
+                    f" WHERE {quote(column)} IS NOT NULL"
+                )
+            served.setdefault(outer, number)
+            served.setdefault(inner, number)
         scratch = sa.table(SCRATCH, *(sa.column(c) for c in base.selected_columns.keys()))
         counts = connection.execute(_counts(scratch, names)).all()
-        found = []
-        for by in (names, outer):
+        times = {}
+        for by in groupings:
+            if by not in served:
+                continue  # the counts' own grouping, when no chain asks for it
             sizes = {}
             for row in counts:
                 group = tuple(getattr(row, n) for n in by)
                 have = sizes.setdefault(group, dict.fromkeys(TIMES, 0))
                 for column in TIMES:
                     have[column] += getattr(row, f"{column}_n")
-            found.append(_ranked(connection, by, sizes))
-        return counts, found[0], found[1]
+            times[by] = _ranked(connection, by, sizes, f"{SCRATCH}_{served[by]}")
+        return counts, times
     finally:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
 
 
-def _ranked(connection, by, sizes):
+def _ranked(connection, by, sizes, index):
     """Return {group: Times}: for each group and time, the value at rank ceil(p·n),
     read from the time's index with OFFSET (one statement per group, its text the
     same for every group, so SQLite prepares it once)."""
@@ -326,7 +338,8 @@ def _ranked(connection, by, sizes):
             # Walked from the nearer end: rank r from the bottom is n - r + 1 from the top.
             order = "" if percent <= 50 else " DESC"
             picks.append(
-                f"(SELECT {quote(column)} FROM {SCRATCH} WHERE {match}{quote(column)} IS NOT NULL"
+                f"(SELECT {quote(column)} FROM {SCRATCH} INDEXED BY {index}_{column}"
+                f" WHERE {match}{quote(column)} IS NOT NULL"
                 f" ORDER BY {quote(column)}{order} LIMIT 1 OFFSET :{column}_{percent})"
             )
     statement = f"SELECT {', '.join(picks)}"
@@ -343,7 +356,12 @@ def _ranked(connection, by, sizes):
 
 
 def _sum_counts(groups):
-    return {name: sum(g[name] for g in groups) for name in ("reported", *COUNTED)}
+    """Return the counts of several groups (row objects or figures) added up."""
+    return {name: sum(int(_get(g, name) or 0) for g in groups) for name in ("reported", *COUNTED)}
+
+
+def _get(group, name):
+    return group[name] if isinstance(group, dict) else getattr(group, name)
 
 
 def summary(session, the_period, group_by, *, now, department_id=None, lead_only=False):
@@ -358,25 +376,26 @@ def summary(session, the_period, group_by, *, now, department_id=None, lead_only
     else:
         key, columns = _group(group_by, session.get_bind().dialect.name)
         keys = [("key", key)]
-    counts, times, overall = _run(session, keys, where, now, [])
+    by = tuple(name for name, _ in keys)
+    counts, times = _run(session, keys, where, now, [((), by)])
+    total = times[()].get(())
     if group_by is None:
-        return [], _figures(counts[0], overall.get(()), None)
+        return [], _figures(counts[0], total, None)
     names = _names(session, columns, [row.key for row in counts])
     rows = []
     for row in counts:
         code, label = names.get(row.key, (None, None)) if columns else (row.key, row.key)
-        rows.append(_figures(_Labelled(row, code, label), times.get((row.key,)), group_by))
+        rows.append(_figures(_Labelled(row, code, label), times[by].get((row.key,)), group_by))
     rows.sort(key=lambda r: r["key"] or "")
-    return rows, _figures(_Total(_sum_counts(rows)), overall.get(()), None)
+    return rows, _figures(_Total(_sum_counts(rows)), total, None)
 
 
 class _Total:
-    """Counts summed from the groups (exact: every hazard is in one group)."""
+    """Counts summed from groups (exact: every hazard is in one group)."""
 
-    key, label = "total", "合计"
-
-    def __init__(self, counts):
+    def __init__(self, counts, key="total", label="合计"):
         self.__dict__.update(counts)
+        self.key, self.label = key, label
 
 
 def rate(numerator, denominator):
@@ -479,39 +498,59 @@ def overdue(session, *, now, escalation_days, department_id=None):
 
 
 def weekly_report(session, the_period, *, now, district_name):
-    """Return (title, street rows, total, [(department name, rows, total)]) for a period."""
+    """Return (title, street rows, total, [(department name, rows, total)]) for a period.
+
+    One pass over the period: counts by lead department and street, percentiles for
+    each street, the district, each department's streets and each department."""
     last_day = the_period.end - timedelta(days=1)
     year, week, _ = the_period.start.isocalendar()
     span = f"{the_period.start.isoformat()} 至 {last_day.isoformat()}"
     if (the_period.end - the_period.start).days == 7 and the_period.start.weekday() == 0:
         span = f"{year}年第{week}周（{span}）"
     title = f"{district_name}安全隐患排查整治进展情况统计表 {span}"
-    rows, total = summary(session, the_period, "street", now=now)
-    departments = department_sheets(session, the_period, now=now)
-    return title, rows, total, departments
-
-
-def department_sheets(session, the_period, *, now):
-    """Return [(department name, street rows, total)] for every department that led any
-    hazard of the period, from one grouped pass (not one per department)."""
-    sectors = sa.select(Department.id).where(Department.kind == "sector")
     keys = [("department", Hazard.lead_department_id), ("key", Hazard.street_id)]
-    where = sa.and_(_where(the_period, None, False), Hazard.lead_department_id.in_(sectors))
-    counts, times, overall = _run(session, keys, where, now, ["department"])
-    departments = _names(session, DEPARTMENT_NAMES, [r.department for r in counts])
+    chains = [((), ("key",)), (("department",), ("department", "key"))]
+    counts, times = _run(session, keys, _where(the_period, None, False), now, chains)
     streets = _names(session, AREA_NAMES, [r.key for r in counts])
+    by_street = {}
+    for row in counts:
+        by_street.setdefault(row.key, []).append(row)
+    rows = []
+    for street_id, parts in by_street.items():
+        code, label = streets.get(street_id, (None, None))
+        street = _Total(_sum_counts(parts), code, label)
+        rows.append(_figures(street, times[("key",)].get((street_id,)), "street"))
+    rows.sort(key=lambda r: r["key"] or "")
+    total = _figures(_Total(_sum_counts(rows)), times[()].get(()), None)
+    return title, rows, total, _department_sheets(session, counts, times, streets)
+
+
+def _department_sheets(session, counts, times, streets):
+    """Return [(department name, street rows, total)] for every sector department
+    (行业主管部门) that led any hazard of the period, by name."""
+    led = {row.department for row in counts if row.department is not None}
+    sectors = {
+        row.id: row.name
+        for row in session.execute(
+            sa.select(Department.id, Department.name).where(
+                Department.id.in_(led), Department.kind == "sector"
+            )
+        )
+    }
     sheets = {}
     for row in counts:
-        code, label = streets.get(row.key, (None, None))
-        figures = _figures(
-            _Labelled(row, code, label), times.get((row.department, row.key)), "street"
-        )
-        sheets.setdefault(row.department, []).append(figures)
+        if row.department in sectors:
+            code, label = streets.get(row.key, (None, None))
+            group = times[("department", "key")].get((row.department, row.key))
+            figures = _figures(_Labelled(row, code, label), group, "street")
+            sheets.setdefault(row.department, []).append(figures)
     result = []
-    for department_id in sorted(sheets, key=lambda d: departments[d][1]):
+    for department_id in sorted(sheets, key=lambda d: sectors[d]):
         rows = sorted(sheets[department_id], key=lambda r: r["key"] or "")
-        total = _figures(_Total(_sum_counts(rows)), overall.get((department_id,)), None)
-        result.append((departments[department_id][1], rows, total))
+        total = _figures(
+            _Total(_sum_counts(rows)), times[("department",)].get((department_id,)), None
+        )
+        result.append((sectors[department_id], rows, total))
     return result
 
 
