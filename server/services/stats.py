@@ -231,7 +231,7 @@ def _run(session, keys, where, now, chains):
     base = _base(keys, where, now)
     if connection.dialect.name == "postgresql":
         return _run_percentile_disc(connection, base, names, groupings)
-    return _run_scratch(connection, base, names, groupings, chains)
+    return _run_scratch(connection, base, names, chains)
 
 
 def _run_percentile_disc(connection, base, names, groupings):
@@ -288,7 +288,7 @@ def _compile_create_scratch(element, compiler, **kw):
     return f"CREATE TEMP TABLE {SCRATCH} AS {compiler.process(element.select, **kw)}"
 
 
-def _run_scratch(connection, base, names, groupings, chains):
+def _run_scratch(connection, base, names, chains):
     # Per chain, one index per time ordered by the outer keys, then the time, then the
     # rest of the inner keys (covered, so a walk never reads the table): an outer
     # group's value at a rank is a seek and a short walk; an inner group's is a walk
@@ -311,16 +311,14 @@ def _run_scratch(connection, base, names, groupings, chains):
         scratch = sa.table(SCRATCH, *(sa.column(c) for c in base.selected_columns.keys()))
         counts = connection.execute(_counts(scratch, names)).all()
         times = {}
-        for by in groupings:
-            if by not in served:
-                continue  # the counts' own grouping, when no chain asks for it
+        for by, number in served.items():
             sizes = {}
             for row in counts:
                 group = tuple(getattr(row, n) for n in by)
                 have = sizes.setdefault(group, dict.fromkeys(TIMES, 0))
                 for column in TIMES:
                     have[column] += getattr(row, f"{column}_n")
-            times[by] = _ranked(connection, by, sizes, f"{SCRATCH}_{served[by]}")
+            times[by] = _ranked(connection, by, sizes, f"{SCRATCH}_{number}")
         return counts, times
     finally:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
