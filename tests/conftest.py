@@ -15,6 +15,9 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 ).replace("postgresql://", "postgresql+psycopg://", 1)
 BACKENDS = ("sqlite", "postgresql")
+# PostgreSQL schemas are named with this prefix, so two test runs on one server
+# (two checkouts, say) each keep their own: TEST_SCHEMA_PREFIX=pytest_b ./run test
+SCHEMA_PREFIX = os.environ.get("TEST_SCHEMA_PREFIX", "pytest")
 FAST_HASH = "pbkdf2:sha256:1000"  # production uses scrypt; tests need speed
 
 
@@ -50,7 +53,7 @@ def make_app(database_url, tmp_path, **overrides):
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """A migrated database, one per backend for the whole run."""
-    url = fresh_database(request.param, tmp_path_factory.mktemp("db"), "pytest_hazards")
+    url = fresh_database(request.param, tmp_path_factory.mktemp("db"), f"{SCHEMA_PREFIX}_hazards")
     app = make_app(url, tmp_path_factory.mktemp("media"))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -100,7 +103,7 @@ def client(app):
     return app.test_client()
 
 
-TEMPLATE = "pytest_demo"
+TEMPLATE = f"{SCHEMA_PREFIX}_demo"
 
 
 @pytest.fixture(scope="session")

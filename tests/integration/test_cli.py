@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from server.extensions import db
 from server.models import Area, Base, Category, Department, Hazard, User
 from server.services.demo import district_geojson
-from tests.conftest import empty_all_tables, fresh_database, make_app
+from tests.conftest import SCHEMA_PREFIX, empty_all_tables, fresh_database, make_app
 
 
 def counts(app):
@@ -26,7 +26,7 @@ def counts(app):
 @pytest.fixture
 def fresh_app(backend, tmp_path):
     """An app on a brand-new, unmigrated database."""
-    app = make_app(fresh_database(backend, tmp_path, "pytest_fresh"), tmp_path)
+    app = make_app(fresh_database(backend, tmp_path, f"{SCHEMA_PREFIX}_fresh"), tmp_path)
     yield app
     with app.app_context():
         db.engine.dispose()
