@@ -73,11 +73,10 @@ def week(places, count, items, seed):
         data = {"place": str(rng.choice(places)), "template": "bench", "version": 1,
                 "started_at": (finished - timedelta(minutes=20)).isoformat(),
                 "finished_at": finished.isoformat(), "answers": answers}  # fmt: skip
-        batch.append(
-            push.Mutation(seq=n + 1, id=uuid.uuid4(), type="inspection.create",
-                          entity_id=uuid.uuid4(), occurred_at=finished, data=data)
-        )  # fmt: skip
-    return batch
+        batch.append({"seq": n + 1, "id": str(uuid.uuid4()), "type": "inspection.create",
+                      "entity_id": str(uuid.uuid4()), "occurred_at": finished.isoformat(),
+                      "data": data})  # fmt: skip
+    return push.read(batch)
 
 
 def written_by(app, device):

@@ -43,13 +43,13 @@ from sync import feed, push  # noqa: E402
 def mutations(count, start_seq=1, seed=1, description="压测"):
     rng = random.Random(seed)
     now = datetime.now(UTC)
-    return [push.Mutation(seq=start_seq + n, id=uuid.uuid4(), type="hazard.create",
-                          entity_id=uuid.uuid4(), occurred_at=now,
-                          data={"category": "fire_lane_blocked", "description": description,
+    return push.read([{"seq": start_seq + n, "id": str(uuid.uuid4()), "type": "hazard.create",
+                       "entity_id": str(uuid.uuid4()), "occurred_at": now.isoformat(),
+                       "data": {"category": "fire_lane_blocked", "description": description,
                                 "lat": rng.uniform(SOUTH, NORTH),
                                 "lon": rng.uniform(WEST, EAST),
-                                "observed_at": now.isoformat()})
-            for n in range(count)]  # fmt: skip
+                                "observed_at": now.isoformat()}}
+                      for n in range(count)])  # fmt: skip
 
 
 def settle():

@@ -43,6 +43,14 @@ class StepSchema(StrictSchema):
     )
 
 
+class StepDataSchema(StepSchema):
+    """A step's fields as a sync mutation carries them in `data`: its id, type and
+    photos travel in the mutation itself."""
+
+    class Meta:
+        exclude = ("id", "type", "photos", "base_version")
+
+
 class EventSchema(ma.Schema):
     """One step in a hazard's history."""
 

@@ -45,6 +45,22 @@ class HazardCreateSchema(StrictSchema):
     )
 
 
+CORRECTABLE = ("description", "category", "lat", "lon", "accuracy_m", "address")
+
+
+class HazardCorrectionSchema(HazardCreateSchema):
+    """The reporter's corrections to a report (hazard.update): its fields, each by the
+    same rules as when it was filed, and `crs` for a new position."""
+
+    class Meta:
+        exclude = ("id", "observed_at", "photos")
+
+    @ma.validates_schema
+    def _something(self, data, **kwargs):
+        if not set(data) & set(CORRECTABLE):
+            raise ma.ValidationError(f"correct at least one of {', '.join(CORRECTABLE)}")
+
+
 class ReporterSchema(ma.Schema):
     """Who filed a report; shown only to the office and to the reporter."""
 

@@ -64,6 +64,7 @@ def policy(config):
         duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
         duplicate_window=timedelta(days=config["DUPLICATE_WINDOW_DAYS"]),
         escalation_days=tuple(int(d) for d in str(config["ESCALATION_DAYS"]).split(",")),
+        description_max_chars=config["DESCRIPTION_MAX_CHARS"],
     )
 
 

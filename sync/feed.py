@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from server.models import Change, Hazard, SyncState
-from server.services.errors import InvalidInput
 from server.services.hazards import RECORDS, records_for
 from server.services.visibility import scope_contains, scope_fingerprint, visible_to
 
@@ -37,17 +36,30 @@ def _state(session):
     ).one()
 
 
-def _read_cursor(serializer, cursor, epoch, scope):
-    """Return the cursor's position, or None when the device must start again."""
+def _read_cursor(serializer, cursor, epoch, scope, counter):
+    """Return the cursor's position, or None when the device must start again.
+
+    A cursor this server cannot use — altered, signed with another key, from
+    another database or scope, or ahead of the feed (a database restored from a
+    backup) — resets the device rather than refusing it: a refusal would leave
+    the phone resending the same cursor for ever (SPEC §9).
+    """
     try:
         position = serializer.loads(cursor)
     except BadSignature:
-        raise InvalidInput(
-            "the cursor was altered or is not ours; drop it and sync from the start",
-            errors={"cursor": ["not a valid cursor"]},
-        ) from None
-    if position.get("epoch") != epoch or position.get("scope") != scope:
         return None
+    if not isinstance(position, dict) or position.get("epoch") != epoch:
+        return None
+    if position.get("scope") != scope or position.get("phase") not in ("initial", "feed"):
+        return None
+    seq, after = position.get("seq"), position.get("after")
+    if type(seq) is not int or not 0 <= seq <= counter:
+        return None
+    if after is not None:
+        try:
+            uuid.UUID(after)
+        except (TypeError, ValueError, AttributeError):
+            return None
     return position
 
 
@@ -56,7 +68,7 @@ def pull(session, viewer, cursor, *, limit, secret, now=None):
     serializer = URLSafeSerializer(secret, salt=SALT)
     epoch, counter = _state(session)
     scope = scope_fingerprint(viewer)
-    position = _read_cursor(serializer, cursor, epoch, scope) if cursor else None
+    position = _read_cursor(serializer, cursor, epoch, scope, counter) if cursor else None
     reset = bool(cursor) and position is None
     if position is None:
         position = {

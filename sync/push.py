@@ -16,15 +16,14 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
-import marshmallow as ma
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from schemas.hazards import HazardCreateSchema
-from schemas.inspections import InspectionCreateSchema, PlaceCreateSchema
+from schemas.sync import STEP_MUTATIONS, MutationField, MutationSchema, Unreadable
 from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, utcnow
 from server.services.corrections import correct_report
 from server.services.errors import DomainError, NotFound
@@ -35,13 +34,11 @@ from server.services.inspections import (
     inspection_from,
     submit_inspections,
 )
-from server.services.lifecycle import STEP_TYPES, IllegalTransition, Step
+from server.services.lifecycle import IllegalTransition, Step
 from server.services.policy import DEFAULT_POLICY
 from server.services.steps import StepRequest, append_event, apply_step
 from server.services.visibility import visible_to
-
-STEP_MUTATIONS = {f"hazard.{t}": t for t in STEP_TYPES}
-TYPES = ("hazard.create", "hazard.update", *STEP_MUTATIONS, "inspection.create", "place.create")
+from sync.reasons import rejection
 
 
 @dataclass(frozen=True)
@@ -56,6 +53,9 @@ class Mutation:
     base_version: int | None = None
     data: dict = field(default_factory=dict)
     photos: tuple[str, ...] = ()
+    # `data` as loaded by the schema of the mutation's type (schemas.sync): the
+    # command the HTTP door would have loaded from the same fields.
+    command: Any = field(default=None, compare=False)
 
     def fingerprint(self):
         """Return a SHA-256 of the mutation, to tell a resend from a reused seq."""
@@ -73,12 +73,48 @@ class Mutation:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-class Refused(Exception):
-    """The mutation is permanently invalid; the reason goes back to the device."""
+def from_loaded(loaded: dict | Unreadable) -> Mutation | Unreadable:
+    """Return the Mutation of one loaded by schemas.sync (an Unreadable stays as it is)."""
+    if isinstance(loaded, Unreadable):
+        return loaded
+    return Mutation(**{**loaded, "photos": tuple(loaded["photos"])})
 
 
-def push(session, user, device_id, mutations, *, now=None, policy=DEFAULT_POLICY):
+_MUTATION = MutationField(MutationSchema)
+
+
+def read(raw: list[dict]) -> list[Mutation | Unreadable]:
+    """Load mutations as a device sends them (JSON values), each on its own."""
+    return [from_loaded(_MUTATION.deserialize(m)) for m in raw]
+
+
+def _raw_fingerprint(unreadable):
+    """Return a SHA-256 of a mutation that did not load, as sent, to tell its resend."""
+    text = json.dumps(unreadable.raw, sort_keys=True, default=str)  # escapes NUL, surrogates
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _mutation_id(unreadable, fingerprint):
+    """Return the id a mutation that did not load claimed, or one made from its content."""
+    try:
+        return uuid.UUID(str(unreadable.raw.get("id")))
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_OID, fingerprint)
+
+
+def push(
+    session,
+    user,
+    device_id: str,
+    mutations: list[Mutation | Unreadable],
+    *,
+    now: datetime | None = None,
+    policy=DEFAULT_POLICY,
+) -> list[dict]:
     """Apply mutations in order in one transaction; return one result per mutation.
+
+    A mutation that did not load (an `Unreadable`) is answered `rejected` with the
+    reasons, and its answer kept like any other: bad data never blocks a device.
 
     Every mutation's effect commits with its receipt. Should something fail
     part-way, what was finished before it commits and the error is raised: a
@@ -148,14 +184,18 @@ class _Batch:
         """Answer a mutation; with its fingerprint, also keep a receipt of the answer."""
         result = {"seq": mutation.seq, **result}
         if fingerprint is not None:
-            result.update(_clock(mutation, self.now))
+            if isinstance(mutation, Unreadable):
+                mutation_id = _mutation_id(mutation, fingerprint)
+            else:
+                mutation_id = mutation.id
+                result.update(_clock(mutation, self.now))
             text = json.dumps(result, default=str)
             result = json.loads(text)
             self.receipts[mutation.seq] = {
                 "user_id": self.user.id,
                 "device_id": self.device_id,
                 "seq": mutation.seq,
-                "mutation_id": mutation.id,
+                "mutation_id": mutation_id,
                 "payload_hash": fingerprint,
                 "status": result["status"],
                 "result": text,
@@ -183,8 +223,7 @@ class _Batch:
             return None
         if same:
             return {"status": "duplicate", "original": original}
-        reason = "this seq was already used for a different mutation"
-        return {"status": "rejected", "reason": reason}
+        return {"status": "rejected", **rejection("seq_reused")}
 
 
 def _push(session, user, device_id, mutations, now, policy):
@@ -195,34 +234,36 @@ def _push(session, user, device_id, mutations, now, policy):
     creates = []  # consecutive hazard.create (or inspection.create) mutations, filed together
     try:
         for index, mutation in enumerate(mutations):
-            fingerprint = mutation.fingerprint()
+            unreadable = isinstance(mutation, Unreadable)
+            fingerprint = _raw_fingerprint(mutation) if unreadable else mutation.fingerprint()
             earlier = batch.answered_before(mutation, fingerprint)
             if earlier is not None:
                 batch.answer(index, mutation, earlier)
             elif mutation.seq > expected:
                 for later, rest in enumerate(mutations[index:], start=index):
-                    reason = (
-                        f"waiting for seq {expected}; send again in order"
-                        if later == index
-                        else "an earlier mutation of this batch was deferred"
-                    )
-                    batch.answer(later, rest, {"status": "deferred", "reason": reason})
+                    if later == index:
+                        why = rejection("waiting", expected=expected)
+                    else:
+                        why = rejection("behind_deferred")
+                    batch.answer(later, rest, {"status": "deferred", **why})
                 break
             elif mutation.seq < expected:
-                reason = f"seq {mutation.seq} is behind this device's {expected - 1}"
-                batch.answer(index, mutation, {"status": "rejected", "reason": reason})
+                why = rejection("seq_behind", seq=mutation.seq, last=expected - 1)
+                batch.answer(index, mutation, {"status": "rejected", **why})
+            elif unreadable:
+                expected += 1
+                # Not filed with a waiting run of creations: answers follow seq order.
+                _file(session, user, batch, creates, policy)
+                rejected = {"status": "rejected", **rejection(mutation.errors)}
+                batch.answer(index, mutation, rejected, fingerprint)
+                batch.write(session)
             else:
                 expected += 1
                 if mutation.type in BATCHED:
                     if creates and creates[-1][1].type != mutation.type:
                         _file(session, user, batch, creates, policy)
-                    try:
-                        payload = BATCHED[mutation.type](mutation)
-                    except ma.ValidationError as error:
-                        rejected = {"status": "rejected", "reason": _reason(error)}
-                        batch.answer(index, mutation, rejected, fingerprint)
-                    else:
-                        creates.append((index, mutation, fingerprint, payload))
+                    payload = BATCHED[mutation.type](mutation)
+                    creates.append((index, mutation, fingerprint, payload))
                     continue
                 _file(session, user, batch, creates, policy)  # what follows may build on them
                 with session.begin_nested():
@@ -242,25 +283,15 @@ def _push(session, user, device_id, mutations, now, policy):
 
 
 def _report(mutation):
-    """Return the NewReport a hazard.create mutation carries, or raise what is wrong."""
-    data = dict(mutation.data, id=str(mutation.entity_id))
-    data.setdefault("photos", list(mutation.photos))
-    loaded = _CREATE.load(data)
-    loaded["photos"] = tuple(loaded["photos"])
-    return NewReport(**loaded)
-
-
-_CREATE = HazardCreateSchema()
-_PLACE = PlaceCreateSchema()
+    """Return the NewReport a hazard.create mutation carries."""
+    return NewReport(**{**mutation.command, "photos": tuple(mutation.command["photos"])})
 
 
 def _inspection(mutation):
     """Return the NewInspection an inspection.create mutation carries."""
-    body = _INSPECTION.load(dict(mutation.data, id=str(mutation.entity_id)))
-    return inspection_from(body)
+    return inspection_from(mutation.command)
 
 
-_INSPECTION = InspectionCreateSchema()
 BATCHED = {"hazard.create": _report, "inspection.create": _inspection}
 
 
@@ -279,7 +310,7 @@ def _file(session, user, batch, creates, policy):
         missing = set(_missing(session, cited))
         for (index, mutation, fingerprint, payload), outcome in zip(creates, outcomes, strict=True):
             if outcome.error is not None:
-                result = {"status": "rejected", "reason": _reason(outcome.error)}
+                result = {"status": "rejected", **rejection(outcome.error)}
             elif mutation.type == "inspection.create":
                 photos = [sha for a in payload.answers for sha in a.photos]
                 result = {
@@ -310,12 +341,12 @@ def _one(session, user, mutation, now, policy):
     except NotFound as error:
         hazard = _left_scope(session, user, mutation) if mutation.type in STEP_MUTATIONS else None
         if hazard is None:
-            return {"status": "rejected", "reason": _reason(error)}
+            return {"status": "rejected", **rejection(error)}
         moved = IllegalTransition("the hazard left your scope meanwhile (reassigned or moved)")
         with session.begin_nested():
             return _conflict(session, user, mutation, moved, now, hazard)
-    except (Refused, DomainError, ma.ValidationError) as error:
-        return {"status": "rejected", "reason": _reason(error)}
+    except DomainError as error:
+        return {"status": "rejected", **rejection(error)}
 
 
 def _left_scope(session, user, mutation):
@@ -334,14 +365,6 @@ def _left_scope(session, user, mutation):
     return session.get(Hazard, hazard_id)
 
 
-def _reason(error):
-    if isinstance(error, ma.ValidationError):
-        return f"invalid data: {error.messages}"
-    details = getattr(error, "errors", None)
-    message = getattr(error, "message", str(error))
-    return f"{message} {details}" if details else message
-
-
 def _clock(mutation, now):
     """Flag a device clock that is implausibly ahead or behind; the server's order stands."""
     flag = time_flag(mutation.occurred_at, now)
@@ -356,44 +379,23 @@ def _missing(session, photos):
 
 
 def _apply(session, user, mutation, now, policy):
+    command = mutation.command
     if mutation.type == "place.create":
-        body = _PLACE.load(dict(mutation.data, id=str(mutation.entity_id)))
-        add_place(session, user, NewPlace(**body), now=now)
+        add_place(session, user, NewPlace(**command), now=now)
         return {"status": "applied"}
     if mutation.type == "hazard.update":
-        changes = {k: v for k, v in mutation.data.items() if k != "crs"}
         hazard, _ = correct_report(
             session,
             user,
             mutation.entity_id,
-            changes,
+            {k: v for k, v in command.items() if k != "crs"},
             base_version=mutation.base_version,
-            crs=mutation.data.get("crs", "wgs84"),
+            crs=command.get("crs", "wgs84"),
             now=now,
+            policy=policy,
         )
         return {"status": "applied", "version": hazard.version, "missing_photos": []}
-    step_type = STEP_MUTATIONS.get(mutation.type)
-    if step_type is None:
-        raise Refused(f"unknown mutation type {mutation.type!r}; one of {', '.join(TYPES)}")
-    data = mutation.data
-    until = data.get("until")
-    try:
-        until = date.fromisoformat(until) if until else None
-        into = uuid.UUID(data["into"]) if data.get("into") else None
-        other = uuid.UUID(data["other"]) if data.get("other") else None
-    except (TypeError, ValueError) as error:
-        raise Refused(f"invalid data: {error}") from None
-    step = Step(
-        step_type,
-        note=data.get("note"),
-        photos=tuple(mutation.photos),
-        result=data.get("result"),
-        department=data.get("department"),
-        into=into,
-        until=until,
-        other=other,
-        severity=data.get("severity"),
-    )
+    step = Step(STEP_MUTATIONS[mutation.type], photos=tuple(mutation.photos), **command)
     event, _ = apply_step(
         session,
         user,

@@ -18,7 +18,6 @@ from server.config import policy
 from server.extensions import db
 from server.services import hazards
 from server.services.coords import from_wgs84
-from server.services.errors import InvalidInput
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
 
@@ -73,12 +72,6 @@ class Hazards(MethodView):
     @blp.arguments(HazardCreateSchema)
     def post(self, body):
         """File a hazard report (随手拍); resending the same report is safe."""
-        limit = current_app.config["DESCRIPTION_MAX_CHARS"]
-        if len(body["description"]) > limit:
-            raise InvalidInput(
-                "the description is too long",
-                errors={"description": [f"at most {limit} characters"]},
-            )
         body["photos"] = tuple(body["photos"])
         hazard, created = _file(hazards.NewReport(**body))
         db.session.commit()

@@ -25,11 +25,6 @@ class TooManyMutations(RequestEntityTooLarge):
     limit = MAX_MUTATIONS
 
 
-def _mutation(loaded):
-    loaded["photos"] = tuple(loaded["photos"])
-    return push.Mutation(**loaded)
-
-
 def batch_limit(view):
     """Refuse an oversized batch with 413 (stating the limit) before reading it."""
 
@@ -56,7 +51,7 @@ class Sync(MethodView):
             db.session,
             g.user,
             body["device_id"],
-            [_mutation(m) for m in body["mutations"]],
+            [push.from_loaded(m) for m in body["mutations"]],
             policy=policy(current_app.config),
         )
         pull = body["pull"]

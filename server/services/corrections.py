@@ -12,6 +12,7 @@ from server.services.areas import locate
 from server.services.coords import to_wgs84
 from server.services.errors import InvalidInput, NotFound, PermissionDenied
 from server.services.lifecycle import IllegalTransition
+from server.services.policy import DEFAULT_POLICY
 from server.services.steps import append_event, route_on_receipt, unassign
 from server.services.visibility import visible_to
 
@@ -25,7 +26,9 @@ class FieldConflict(IllegalTransition):
     code = "field_conflict"
 
 
-def correct_report(session, user, hazard_id, changes, *, base_version, crs="wgs84", now):
+def correct_report(
+    session, user, hazard_id, changes, *, base_version, crs="wgs84", now, policy=DEFAULT_POLICY
+):
     """Apply the reporter's corrections; return the hazard, or raise FieldConflict."""
     hazard = session.scalar(sa.select(Hazard).where(Hazard.id == hazard_id, visible_to(user)))
     if hazard is None:
@@ -40,6 +43,8 @@ def correct_report(session, user, hazard_id, changes, *, base_version, crs="wgs8
     unknown = set(changes) - set(FIELDS)
     if not changes or unknown:
         raise InvalidInput("nothing to correct", errors={"data": [f"fields: {', '.join(FIELDS)}"]})
+    if "description" in changes and (too_long := policy.description_error(changes["description"])):
+        raise too_long
     base = base_version or 0
     versions = dict(hazard.field_versions or {})
     clashes = {

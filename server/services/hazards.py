@@ -183,6 +183,10 @@ def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLIC
                 )
                 filed.append(Filed(report.id, error=error))
             continue
+        too_long = policy.description_error(report.description) if found_by is None else None
+        if too_long is not None:
+            filed.append(Filed(report.id, error=too_long))
+            continue
         category = categories.get(report.category)
         if category is None:
             error = InvalidInput(

@@ -1,8 +1,6 @@
 """A server process for the sync fault test: killed outright part-way through a push."""
 
 import os
-import uuid
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,15 +24,4 @@ def push_and_die(url, mutations, die_at):
     options = {"connect_args": {"prepare_threshold": None}} if url.startswith("postgresql") else {}
     with Session(bind=sa.create_engine(url, **options)) as session:
         user = session.scalar(sa.select(User).filter_by(username="gridworker"))
-        batch = [
-            engine.Mutation(
-                seq=m["seq"],
-                id=uuid.UUID(m["id"]),
-                type=m["type"],
-                entity_id=uuid.UUID(m["entity_id"]),
-                occurred_at=datetime.fromisoformat(m["occurred_at"]),
-                data=m["data"],
-            )
-            for m in mutations
-        ]
-        engine.push(session, user, "phone-1", batch)
+        engine.push(session, user, "phone-1", engine.read(mutations))
