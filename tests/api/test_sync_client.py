@@ -121,3 +121,20 @@ def test_an_offline_round_of_inspections_through_the_client(client, demo, phone)
     [task] = phone.tasks()
     assert (task["done"], task["coverage"]["value"]) == (2, 1.0)
     assert uuid.UUID(made[0])
+
+
+def test_a_cursor_the_server_cannot_use_makes_the_client_start_over(client, demo, phone):
+    phone.sync()
+    held = set(phone.hazards())
+    assert held
+    # The stored cursor got damaged (a bad write, an app update gone wrong); a
+    # report waits in the outbox meanwhile.
+    with phone.db:
+        phone._set("cursor", phone._get("cursor")[:-4] + "XXXX")
+        # What a reset must clear: a hazard the device should no longer hold.
+        phone.db.execute("INSERT INTO hazards (id, version, data) VALUES ('gone', 1, '{}')")
+    lat, lon = grid_centre("110112001001G02")
+    waiting = phone.report("fire_lane_blocked", "光标损坏期间的上报", lat, lon)
+    phone.sync()
+    assert set(phone.hazards()) == held | {waiting}
+    assert phone.pending() == []
