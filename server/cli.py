@@ -12,15 +12,12 @@ from server.config import photo_rules
 from server.extensions import db
 from server.models import ROLES, Photo, User, utcnow
 from server.services import (
-    accounts,
-    areas,
-    demo,
     exports,
     inspection_stats,
     inspections,
-    photos,
     routing,
     stats,
+    use_cases,
 )
 from server.services.errors import DomainError
 from uploads.errors import IntakeError
@@ -44,13 +41,11 @@ def init_db():
 def load_demo():
     """Load the demo district, departments, categories, users and reports."""
     try:
-        users = demo.load_demo(
+        users = use_cases.load_demo(
             db.session, password_method=current_app.config["PASSWORD_HASH_METHOD"]
         )
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo("demo district loaded: 4 streets, 12 communities, 30 grids")
     click.echo("demo users (username / password / role):")
     for user in users:
@@ -70,7 +65,7 @@ def load_demo():
 def create_user(username, role, password, department_code, grid_codes, display_name, phone):
     """Create a user with a role, and a department or grids where the role needs them."""
     try:
-        accounts.create_user(
+        use_cases.create_account(
             db.session,
             username,
             role=role,
@@ -82,9 +77,7 @@ def create_user(username, role, password, department_code, grid_codes, display_n
             password_method=current_app.config["PASSWORD_HASH_METHOD"],
         )
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo(f"created {role} {username}")
 
 
@@ -103,13 +96,11 @@ def import_places(path):
     if office is None:
         raise click.ClickException("create an office account first (create-user)")
     try:
-        created, updated = inspections.import_places(
+        created, updated = use_cases.import_places(
             db.session, inspections.parse_places(payload), office
         )
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo(f"places: {created} created, {updated} updated")
 
 
@@ -124,11 +115,9 @@ def import_areas(path):
     except (OSError, ValueError) as error:
         raise click.ClickException(f"cannot read {path} as JSON: {error}") from error
     try:
-        created, updated = areas.import_areas(db.session, collection)
+        created, updated = use_cases.import_areas(db.session, collection)
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo(f"areas imported: {created} new, {updated} updated")
 
 
@@ -158,13 +147,11 @@ def rules_list():
 def rules_add(category, department, area, priority):
     """Add a routing rule."""
     try:
-        rule = routing.add_rule(
+        rule = use_cases.add_rule(
             db.session, category=category, department=department, area=area, priority=priority
         )
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo(f"added rule {rule.id}")
 
 
@@ -174,11 +161,9 @@ def rules_add(category, department, area, priority):
 def rules_remove(rule_id):
     """Remove a routing rule by its id."""
     try:
-        routing.remove_rule(db.session, rule_id)
+        use_cases.remove_rule(db.session, rule_id)
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo(f"removed rule {rule_id}")
 
 
@@ -213,19 +198,18 @@ def photos_reprocess():
     done = failed = 0
     for sha256 in db.session.scalars(sa.select(Photo.sha256).order_by(Photo.sha256)).all():
         try:
-            photos.reprocess(db.session, sha256, storage, current_app.config["PHOTO_MAX_PIXELS"])
-            db.session.commit()
+            use_cases.reprocess_photo(
+                db.session, sha256, storage, current_app.config["PHOTO_MAX_PIXELS"]
+            )
             done += 1
         except (OSError, IntakeError) as error:
-            db.session.rollback()
             failed += 1
             click.echo(f"{sha256}: {error}", err=True)
-    photos.assess_citations(
+    use_cases.assess_photos(
         db.session,
         db.session.scalars(sa.select(Photo.sha256)).all(),
         photo_rules(current_app.config),
     )
-    db.session.commit()
     click.echo(f"photos reprocessed: {done}, failed: {failed}")
     if failed:
         raise click.exceptions.Exit(1)

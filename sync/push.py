@@ -12,7 +12,6 @@ so a refused or conflicting one leaves nothing half-done. Everything goes
 through the same services as the online API.
 """
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -20,13 +19,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.sync import STEP_MUTATIONS, MutationField, MutationSchema, Unreadable
 from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, utcnow
 from server.services.corrections import correct_report
 from server.services.errors import DomainError, NotFound
+from server.services.fingerprint import canonical_hash
 from server.services.hazards import NewReport, report_hazards, time_flag
 from server.services.inspections import (
     NewPlace,
@@ -37,6 +35,7 @@ from server.services.inspections import (
 from server.services.lifecycle import IllegalTransition, Step
 from server.services.policy import DEFAULT_POLICY
 from server.services.steps import StepRequest, append_event, apply_step
+from server.services.unit_of_work import ATTEMPTS, Claimed, version_moved
 from server.services.visibility import visible_to
 from sync.reasons import rejection
 
@@ -69,8 +68,7 @@ class Mutation:
             "data": self.data,
             "photos": list(self.photos),
         }
-        text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return canonical_hash(content)
 
 
 def from_loaded(loaded: dict | Unreadable) -> Mutation | Unreadable:
@@ -90,8 +88,7 @@ def read(raw: list[dict]) -> list[Mutation | Unreadable]:
 
 def _raw_fingerprint(unreadable):
     """Return a SHA-256 of a mutation that did not load, as sent, to tell its resend."""
-    text = json.dumps(unreadable.raw, sort_keys=True, default=str)  # escapes NUL, surrogates
-    return hashlib.sha256(text.encode()).hexdigest()
+    return canonical_hash(unreadable.raw)
 
 
 def _mutation_id(unreadable, fingerprint):
@@ -121,24 +118,40 @@ def push(
     resend replays the finished mutations as `duplicate` and applies the rest.
     """
     now = now or utcnow()
-    for attempt in (1, 2, 3):
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             results = _push(session, user, device_id, mutations, now, policy)
             session.commit()
             return results
-        except (IntegrityError, StaleDataError):
-            # Another request of this device, or a step on the same hazard,
-            # committed first: start again; the receipts or the new state decide.
-            session.rollback()
-            if attempt == 3:
-                raise
         except _Interrupted as interrupted:
             session.commit()  # the mutations finished before the failure stand
             raise interrupted.__cause__ from None
-        except BaseException:
+        except BaseException as error:
             session.rollback()
-            raise
+            # Another request of this device, or a step on the same hazard,
+            # committed first: start again; the receipts or the new state decide.
+            if attempt == ATTEMPTS or not _race(error):
+                raise
     raise AssertionError("unreachable")
+
+
+# What two requests can claim at once: the device's row and receipts (the same
+# batch sent twice in a moment), the ids a phone made (the same report from two
+# devices of one user), a hazard's version (a step from elsewhere).
+RACES = (
+    Claimed("sync_devices"),
+    Claimed("sync_receipts"),
+    Claimed("hazards"),
+    Claimed("hazard_events"),
+    Claimed("places"),
+    Claimed("inspections"),
+    Claimed("inspection_answers"),
+    version_moved,
+)
+
+
+def _race(error: BaseException) -> bool:
+    return any(race(error) for race in RACES)
 
 
 class _Interrupted(Exception):
@@ -272,9 +285,9 @@ def _push(session, user, device_id, mutations, now, policy):
                     batch.write(session)
         _file(session, user, batch, creates, policy)
         batch.write(session)
-    except (IntegrityError, StaleDataError):
-        raise
     except Exception as error:
+        if _race(error):
+            raise
         device.last_seq = batch.done
         raise _Interrupted from error
     device.last_seq = expected - 1

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from schemas.auth import MeSchema, TokenRequestSchema, TokenSchema
 from server.api.security import login_required
 from server.extensions import db
-from server.services import accounts
+from server.services import use_cases
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and device tokens")
 
@@ -19,10 +19,9 @@ class Tokens(MethodView):
     @blp.doc(security=[])
     def post(self, body):
         """Exchange a username and password for this device's bearer token."""
-        token, row = accounts.issue_token(
+        token, row = use_cases.sign_in(
             db.session, body["username"], body["password"], body["device_name"]
         )
-        db.session.commit()
         return {"token": token, "token_type": "Bearer", "device_name": row.device_name}
 
 
@@ -32,8 +31,7 @@ class CurrentToken(MethodView):
     @login_required()
     def delete(self):
         """Revoke the token this request was made with (sign this device out)."""
-        accounts.revoke_token(db.session, g.device_token)
-        db.session.commit()
+        use_cases.sign_out(db.session, g.device_token)
 
 
 @blp.route("/me")

@@ -3,8 +3,6 @@
 from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.events import (
     EventSchema,
@@ -16,8 +14,8 @@ from schemas.events import (
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
-from server.models import Hazard, utcnow
-from server.services import hazards, queues, steps
+from server.models import utcnow
+from server.services import hazards, queues, steps, use_cases
 from server.services.lifecycle import Step
 from server.services.visibility import may_see_reporter
 
@@ -44,11 +42,6 @@ def event_record(event, viewer):
     }
 
 
-def _current(hazard_id):
-    hazard = db.session.get(Hazard, hazard_id)
-    return {"status": hazard.status, "version": hazard.version}
-
-
 @blp.route("/hazards/<uuid:hazard_id>/events")
 class HazardEvents(MethodView):
     @blp.response(200, EventSchema(many=True))
@@ -70,22 +63,7 @@ class HazardEvents(MethodView):
         body["photos"] = tuple(body["photos"])
         request = steps.StepRequest(id=request_id, step=Step(**body), base_version=base_version)
         rules = policy(current_app.config)
-        try:
-            event, created = steps.apply_step(db.session, g.user, hazard_id, request, policy=rules)
-            db.session.commit()
-        except (StaleDataError, IntegrityError):
-            # Another step on this hazard committed first: its version moved on.
-            db.session.rollback()
-            existing = db.session.get(steps.HazardEvent, request_id)
-            if existing is not None and existing.payload_hash == request.fingerprint(
-                hazard_id, g.user.id
-            ):
-                event, created = existing, False
-            else:
-                raise steps.StaleVersion(
-                    "someone else changed this hazard at the same moment; look again and retry",
-                    current=_current(hazard_id),
-                ) from None
+        event, created = use_cases.take_step(db.session, g.user, hazard_id, request, policy=rules)
         # Not re-checked for visibility: a return or reassignment takes the hazard out
         # of the actor's scope, and they still get the answer to their own step.
         record = hazards.get_record(

@@ -4,7 +4,6 @@ import marshmallow as ma
 from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 
 from schemas.hazards import (
     CrsQuerySchema,
@@ -16,21 +15,10 @@ from schemas.hazards import (
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
-from server.services import hazards
+from server.services import hazards, use_cases
 from server.services.coords import from_wgs84
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
-
-
-def _file(report):
-    rules = policy(current_app.config)
-    try:
-        return hazards.report_hazard(db.session, g.user, report, policy=rules)
-    except IntegrityError:
-        # The same id was filed at this very moment by a concurrent request:
-        # start again, and the service compares against the stored report.
-        db.session.rollback()
-        return hazards.report_hazard(db.session, g.user, report, policy=rules)
 
 
 def _page(limit, cursor, filters):
@@ -72,9 +60,10 @@ class Hazards(MethodView):
     @blp.arguments(HazardCreateSchema)
     def post(self, body):
         """File a hazard report (随手拍); resending the same report is safe."""
-        body["photos"] = tuple(body["photos"])
-        hazard, created = _file(hazards.NewReport(**body))
-        db.session.commit()
+        report = hazards.NewReport(**{**body, "photos": tuple(body["photos"])})
+        hazard, created = use_cases.file_report(
+            db.session, g.user, report, policy=policy(current_app.config)
+        )
         return _record(hazard.id), 201 if created else 200
 
 

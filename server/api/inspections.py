@@ -4,7 +4,6 @@ import marshmallow as ma
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 
 from schemas.inspections import (
     InspectionCreateSchema,
@@ -23,7 +22,7 @@ from schemas.inspections import (
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
-from server.services import inspections
+from server.services import inspections, use_cases
 from server.services.errors import InvalidInput
 from server.services.workdays import shanghai_today
 
@@ -60,8 +59,7 @@ class Places(MethodView):
     @blp.arguments(PlaceCreateSchema)
     def post(self, body):
         """Add a place; from a grid worker it waits for the office to confirm it."""
-        place, created = inspections.add_place(db.session, g.user, inspections.NewPlace(**body))
-        db.session.commit()
+        place, created = use_cases.add_place(db.session, g.user, inspections.NewPlace(**body))
         return place, 201 if created else 200
 
 
@@ -80,8 +78,7 @@ class PlaceImport(MethodView):
             if not isinstance(payload, dict):
                 raise InvalidInput("send a GeoJSON FeatureCollection, or text/csv")
         places = inspections.parse_places(payload)
-        created, updated = inspections.import_places(db.session, places, g.user)
-        db.session.commit()
+        created, updated = use_cases.import_places(db.session, places, g.user)
         return {"created": created, "updated": updated}
 
 
@@ -91,9 +88,7 @@ class PlaceConfirm(MethodView):
     @login_required("office")
     def post(self, place_id):
         """Confirm a place a grid worker added in the field."""
-        place = inspections.confirm_place(db.session, place_id)
-        db.session.commit()
-        return place
+        return use_cases.confirm_place(db.session, place_id)
 
 
 @blp.route("/checklists")
@@ -109,11 +104,9 @@ class Checklists(MethodView):
     @blp.arguments(TemplateCreateSchema)
     def post(self, body):
         """Create a checklist; its first version is a draft until published."""
-        version = inspections.create_template(
+        return use_cases.create_checklist(
             db.session, body["code"], body["name"], body["place_types"], _items(body)
         )
-        db.session.commit()
-        return version
 
 
 @blp.route("/checklists/published")
@@ -132,9 +125,7 @@ class ChecklistVersions(MethodView):
     @blp.arguments(VersionBodySchema)
     def post(self, body, code):
         """Start the next version of a checklist, as a draft."""
-        version = inspections.new_version(db.session, code, body["place_types"], _items(body))
-        db.session.commit()
-        return version
+        return use_cases.new_checklist_version(db.session, code, body["place_types"], _items(body))
 
 
 @blp.route("/checklists/<code>/versions/<int:number>")
@@ -150,11 +141,9 @@ class ChecklistVersionDetail(MethodView):
     @blp.arguments(VersionBodySchema)
     def put(self, body, code, number):
         """Replace a draft's items (409 for a published version: start a new one)."""
-        version = inspections.edit_draft(
+        return use_cases.edit_checklist_draft(
             db.session, code, number, body["place_types"], _items(body)
         )
-        db.session.commit()
-        return version
 
 
 @blp.route("/checklists/<code>/versions/<int:number>/publish")
@@ -163,9 +152,7 @@ class ChecklistPublish(MethodView):
     @login_required("office")
     def post(self, code, number):
         """Publish a draft; it never changes afterwards."""
-        version = inspections.publish(db.session, code, number)
-        db.session.commit()
-        return version
+        return use_cases.publish_checklist(db.session, code, number)
 
 
 @blp.route("/inspections")
@@ -183,18 +170,12 @@ class Inspections(MethodView):
     @blp.arguments(InspectionCreateSchema)
     def post(self, body):
         """File an inspection made on site; each failed item becomes a routed hazard."""
-        new = inspections.inspection_from(body)
-        rules = policy(current_app.config)
-        try:
-            inspection, created = inspections.submit_inspection(
-                db.session, g.user, new, policy=rules
-            )
-        except IntegrityError:  # the same inspection filed this very moment: look again
-            db.session.rollback()
-            inspection, created = inspections.submit_inspection(
-                db.session, g.user, new, policy=rules
-            )
-        db.session.commit()
+        inspection, created = use_cases.submit_inspection(
+            db.session,
+            g.user,
+            inspections.inspection_from(body),
+            policy=policy(current_app.config),
+        )
         return inspection, 201 if created else 200
 
 
@@ -224,6 +205,5 @@ class Tasks(MethodView):
     @blp.arguments(TaskCreateSchema)
     def post(self, body):
         """Hand out a task: a checklist, the places of some types in an area, a due date."""
-        task = inspections.create_task(db.session, g.user, **body)
-        db.session.commit()
+        task = use_cases.create_task(db.session, g.user, **body)
         return _with_progress([task])[0]

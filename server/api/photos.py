@@ -5,14 +5,12 @@ import re
 from flask import current_app, g, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 
 from schemas.photos import PhotoSchema
 from server.api.security import login_required
 from server.config import photo_rules
 from server.extensions import db
-from server.models import Photo
-from server.services import photos
+from server.services import photos, use_cases
 from server.services.errors import InvalidInput
 from uploads import intake
 from uploads.storage import photo_key
@@ -36,31 +34,6 @@ def _checked_name(sha256):
             errors={"sha256": ["must be 64 lowercase hex digits"]},
         )
     return sha256
-
-
-def _ingest(received, store):
-    """Process and store a new photo; return (photo, created)."""
-    config = current_app.config
-    processed = intake.process(
-        received, request.headers.get("Content-Type"), max_pixels=config["PHOTO_MAX_PIXELS"]
-    )
-    intake.store(received, processed, store)
-    try:
-        photo = photos.record_photo(db.session, processed, g.user, photo_rules(config))
-        db.session.commit()
-        return photo, True
-    except IntegrityError:
-        # The same bytes were stored by a concurrent upload that committed first;
-        # its files are identical to ours, so this upload just joins it.
-        db.session.rollback()
-        photos.claim_upload(db.session, received.sha256, g.user)
-        db.session.commit()
-        return db.session.get(Photo, received.sha256), False
-    except BaseException:
-        db.session.rollback()
-        if db.session.get(Photo, received.sha256) is None:
-            intake.remove(received.sha256, store)
-        raise
 
 
 @blp.route("/photos/<string:sha256>")
@@ -96,12 +69,15 @@ class PhotoBytes(MethodView):
             max_bytes=config["PHOTO_MAX_BYTES"],
         )
         try:
-            existing = db.session.get(Photo, sha256)
-            if existing is not None:
-                photos.claim_upload(db.session, sha256, g.user)
-                db.session.commit()
-                return existing, 200
-            photo, created = _ingest(received, store)
+            photo, created = use_cases.accept_photo(
+                db.session,
+                g.user,
+                received,
+                request.headers.get("Content-Type"),
+                store,
+                max_pixels=config["PHOTO_MAX_PIXELS"],
+                rules=photo_rules(config),
+            )
             return photo, 201 if created else 200
         finally:
             received.discard()

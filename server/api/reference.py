@@ -14,7 +14,7 @@ from schemas.reference import (
 from server.api.security import login_required
 from server.extensions import db
 from server.models import Category, Department
-from server.services import routing
+from server.services import use_cases
 from server.services.areas import areas_feature_collection
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data")
@@ -36,9 +36,7 @@ class Categories(MethodView):
     def post(self, body):
         """Add a kind of hazard, routed district-wide to its department (office)."""
         body["name_zh"] = body.pop("name")
-        category = routing.add_category(db.session, **body)
-        db.session.commit()
-        return category
+        return use_cases.add_category(db.session, **body)
 
 
 @blp.route("/categories/<code>")
@@ -51,9 +49,7 @@ class OneCategory(MethodView):
         or whether new reports may use it (office); assigned hazards keep their deadline."""
         if "name" in changes:
             changes["name_zh"] = changes.pop("name")
-        category = routing.change_category(db.session, code, **changes)
-        db.session.commit()
-        return category
+        return use_cases.change_category(db.session, code, **changes)
 
 
 @blp.route("/departments")

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from schemas.routing import RuleChangeSchema, RuleCreateSchema, RuleSchema
 from server.api.security import login_required
 from server.extensions import db
-from server.services import areas, routing
+from server.services import routing, use_cases
 from server.services.errors import InvalidInput
 
 blp = Blueprint("routing", __name__, url_prefix="/api/v1", description="Routing rules (office)")
@@ -26,9 +26,7 @@ class Rules(MethodView):
     @blp.arguments(RuleCreateSchema)
     def post(self, body):
         """Add a routing rule; an area-specific rule overrides a district-wide one."""
-        rule = routing.add_rule(db.session, **body)
-        db.session.commit()
-        return rule
+        return use_cases.add_rule(db.session, **body)
 
 
 @blp.route("/routing-rules/<int:rule_id>")
@@ -38,16 +36,13 @@ class RuleDetail(MethodView):
     @blp.arguments(RuleChangeSchema)
     def patch(self, body, rule_id):
         """Change a routing rule."""
-        rule = routing.change_rule(db.session, rule_id, **body)
-        db.session.commit()
-        return rule
+        return use_cases.change_rule(db.session, rule_id, **body)
 
     @blp.response(204)
     @login_required("office")
     def delete(self, rule_id):
         """Remove a routing rule."""
-        routing.remove_rule(db.session, rule_id)
-        db.session.commit()
+        use_cases.remove_rule(db.session, rule_id)
 
 
 @blp.route("/areas/import")
@@ -60,6 +55,5 @@ class AreaImport(MethodView):
         collection = request.get_json()
         if not isinstance(collection, dict):
             raise InvalidInput("send a GeoJSON FeatureCollection")
-        created, updated = areas.import_areas(db.session, collection)
-        db.session.commit()
+        created, updated = use_cases.import_areas(db.session, collection)
         return {"created": created, "updated": updated}

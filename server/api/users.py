@@ -13,7 +13,7 @@ from schemas.users import (
 )
 from server.api.security import login_required
 from server.extensions import db
-from server.services import accounts
+from server.services import accounts, use_cases
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1", description="Accounts and devices")
 
@@ -50,7 +50,7 @@ class Users(MethodView):
     @blp.arguments(UserCreateSchema)
     def post(self, body):
         """Create an account (office)."""
-        user = accounts.create_user(
+        user = use_cases.create_account(
             db.session,
             body["username"],
             role=body["role"],
@@ -60,7 +60,6 @@ class Users(MethodView):
             display_name=body["display_name"],
             phone=body["phone"],
         )
-        db.session.commit()
         return user_record(user, [])
 
 
@@ -78,8 +77,7 @@ class OneUser(MethodView):
     @blp.arguments(UserChangeSchema)
     def patch(self, changes, username):
         """Change an account; `active: false` disables it and signs out all its devices."""
-        user = accounts.update_user(db.session, g.user, username, changes)
-        db.session.commit()
+        user = use_cases.change_account(db.session, g.user, username, changes)
         [record] = _records([user])
         return record
 
@@ -90,9 +88,7 @@ class OneDevice(MethodView):
     @login_required()
     def delete(self, username, device_id):
         """Sign a device out (a lost phone): the office for anyone, a user for their own."""
-        row = accounts.revoke_device(db.session, g.user, username, device_id)
-        db.session.commit()
-        return row
+        return use_cases.sign_out_device(db.session, g.user, username, device_id)
 
 
 @blp.route("/me/devices")

@@ -1,7 +1,5 @@
 """Hazard reports: filing (idempotent on the phone's id), reading, and who may see what."""
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -32,6 +30,7 @@ from server.services.errors import (
     NotFound,
     PermissionDenied,
 )
+from server.services.fingerprint import canonical_hash
 from server.services.lifecycle import OPEN
 from server.services.photos import assess_citations
 from server.services.policy import DEFAULT_POLICY
@@ -79,8 +78,7 @@ class NewReport:
         content["observed_at"] = self.observed_at.isoformat()
         content["photos"] = list(self.photos)
         content["reporter"] = reporter_id
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return canonical_hash(content)
 
 
 @dataclass(frozen=True)

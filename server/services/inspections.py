@@ -3,9 +3,7 @@ inspections made offline whose failed items become routed hazards, and the offic
 inspection tasks. Plain Python over a session; flushes, never commits."""
 
 import csv
-import hashlib
 import io
-import json
 import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -42,6 +40,7 @@ from server.services.errors import (
     NotFound,
     PermissionDenied,
 )
+from server.services.fingerprint import canonical_hash
 from server.services.hazards import NewReport, report_hazards
 from server.services.lifecycle import OPEN
 from server.services.policy import DEFAULT_POLICY
@@ -56,8 +55,7 @@ HAZARD_FROM_ANSWER = uuid.UUID("6f1d3c1e-1c55-4a7b-9d1e-7b4c2f0a9e31")
 def _fingerprint(value, user_id):
     content = {f.name: getattr(value, f.name) for f in fields(value)}
     content["by"] = user_id
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return canonical_hash(content)
 
 
 # --- Checklists -----------------------------------------------------------------

@@ -5,13 +5,16 @@ from datetime import UTC, timedelta
 import sqlalchemy as sa
 
 from server.models import Hazard, HazardPhoto, Inspection, InspectionPhoto, Photo, PhotoUpload
+from server.services import unit_of_work
 from server.services.errors import NotFound
+from server.services.unit_of_work import Claimed
 from server.services.visibility import inspections_visible_to, visible_to
-from uploads.authenticity import DEFAULT_RULES, assess
+from uploads import intake
+from uploads.authenticity import DEFAULT_RULES, Rules, assess
 from uploads.derivatives import decode
 from uploads.exif import ExifFacts, read_exif
-from uploads.intake import Processed
-from uploads.storage import photo_key
+from uploads.intake import Processed, Received
+from uploads.storage import Storage, photo_key
 
 
 def _facts(photo):
@@ -49,6 +52,40 @@ def record_photo(session, processed, uploader, rules=DEFAULT_RULES):
     session.flush()
     assess_citations(session, [photo.sha256], rules)
     return photo
+
+
+def accept_photo(
+    session,
+    uploader,
+    received: Received,
+    content_type: str | None,
+    store: Storage,
+    *,
+    max_pixels: int,
+    rules: Rules = DEFAULT_RULES,
+) -> tuple[Photo, bool]:
+    """Keep an uploaded photo; return (photo, created).
+
+    New bytes are checked, stored and recorded; bytes already kept are claimed by
+    this uploader too. One unit of work: a refusal or a failure leaves no row and
+    no file. Two uploads of the same bytes at once both succeed, one as new.
+    """
+
+    def work():
+        existing = session.get(Photo, received.sha256)
+        if existing is not None:
+            claim_upload(session, received.sha256, uploader)
+            return existing, False
+        processed = intake.process(received, content_type, max_pixels=max_pixels)
+        intake.store(received, processed, store)
+        return record_photo(session, processed, uploader, rules), True
+
+    try:
+        return unit_of_work.run(session, work, (Claimed("photos"), Claimed("photo_uploads")))
+    except BaseException:
+        if session.get(Photo, received.sha256) is None:
+            intake.remove(received.sha256, store)  # the same bytes from a winner stay
+        raise
 
 
 def claim_upload(session, sha256, user):

@@ -4,8 +4,6 @@ Every change of a hazard's state is an appended HazardEvent whose `seq` is the
 hazard's new `version`, so the two always agree (SPEC §2).
 """
 
-import hashlib
-import json
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -15,6 +13,7 @@ import sqlalchemy as sa
 from server.models import Department, DuplicateLink, Hazard, HazardEvent, HazardPhoto, utcnow
 from server.services import routing, workdays
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
+from server.services.fingerprint import canonical_hash
 from server.services.lifecycle import OPEN, ActorFacts, HazardFacts, IllegalTransition, Step, decide
 from server.services.photos import assess_citations
 from server.services.policy import DEFAULT_POLICY
@@ -45,8 +44,7 @@ class StepRequest:
         content.update(
             id=str(self.id), hazard=str(hazard_id), actor=actor_id, base_version=self.base_version
         )
-        text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return canonical_hash(content)
 
 
 def append_event(
