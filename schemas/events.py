@@ -4,7 +4,8 @@ import marshmallow as ma
 
 from schemas.common import StrictSchema
 from schemas.hazards import SHA256, HazardSchema
-from server.services.lifecycle import SEVERITIES, STEP_TYPES
+from server.services.lifecycle import STEP_TYPES
+from server.vocabulary import SEVERITIES
 
 
 class StepSchema(StrictSchema):

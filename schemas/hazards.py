@@ -5,7 +5,7 @@ import math
 import marshmallow as ma
 
 from schemas.common import StrictSchema
-from server.models import CRS_NAMES, STATUSES
+from server.vocabulary import CRS_NAMES, STATUSES
 
 SHA256 = ma.validate.Regexp(r"^[0-9a-f]{64}$", error="must be a lowercase hex SHA-256")
 

@@ -5,7 +5,7 @@ import marshmallow as ma
 from schemas.common import StrictSchema
 from schemas.hazards import SHA256, _not_blank
 from schemas.stats import RateSchema
-from server.models import ANSWERS, CRS_NAMES, PLACE_TYPES, SEVERITIES
+from server.vocabulary import ANSWERS, CRS_NAMES, PLACE_TYPES, SEVERITIES
 
 PLACE_TYPE = ma.validate.OneOf(tuple(PLACE_TYPES))
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from schemas.common import StrictSchema
-from server.services.lifecycle import SEVERITIES
+from server.vocabulary import SEVERITIES
 
 
 class DepartmentSchema(ma.Schema):

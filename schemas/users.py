@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from schemas.common import StrictSchema
-from server.models import ROLES
+from server.vocabulary import ROLES
 
 
 class DeviceSchema(ma.Schema):

@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 
 from server.config import photo_rules
 from server.extensions import db
-from server.models import ROLES, Photo, User, utcnow
+from server.models import Photo, User, utcnow
 from server.services import (
     exports,
     inspection_stats,
@@ -20,6 +20,7 @@ from server.services import (
     use_cases,
 )
 from server.services.errors import DomainError
+from server.vocabulary import ROLES
 from uploads.errors import IntakeError
 
 

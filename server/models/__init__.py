@@ -1,12 +1,12 @@
-"""SQLAlchemy models, one module per aggregate; importing this registers them all."""
+"""SQLAlchemy models, one module per aggregate; importing this registers them all.
 
-from server.models.accounts import ROLES, DeviceToken, User, user_grids
+The words they use (roles, statuses, place types …) live in server.vocabulary.
+"""
+
+from server.models.accounts import DeviceToken, User, user_grids
 from server.models.base import Base, UTCDateTime, utcnow
 from server.models.hazards import (
-    CRS_NAMES,
-    DEPARTMENT_OPEN,
     PHOTO_PHASES,
-    STATUSES,
     DuplicateLink,
     Hazard,
     HazardEvent,
@@ -16,8 +16,6 @@ from server.models.hazards import (
     department_open,
 )
 from server.models.inspections import (
-    ANSWERS,
-    PLACE_TYPES,
     ChecklistItem,
     ChecklistTemplate,
     ChecklistVersion,
@@ -29,12 +27,10 @@ from server.models.inspections import (
     task_assignees,
     task_places,
 )
-from server.models.org import AREA_LEVELS, SEVERITIES, Area, Category, Department, RoutingRule
+from server.models.org import Area, Category, Department, RoutingRule
 from server.models.sync import Change, SyncDevice, SyncReceipt, SyncState, new_epoch
 
 __all__ = [
-    "ANSWERS",
-    "PLACE_TYPES",
     "ChecklistItem",
     "ChecklistTemplate",
     "ChecklistVersion",
@@ -45,14 +41,8 @@ __all__ = [
     "Place",
     "task_assignees",
     "task_places",
-    "AREA_LEVELS",
-    "CRS_NAMES",
-    "DEPARTMENT_OPEN",
     "department_open",
     "PHOTO_PHASES",
-    "ROLES",
-    "SEVERITIES",
-    "STATUSES",
     "SyncDevice",
     "SyncReceipt",
     "SyncState",

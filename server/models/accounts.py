@@ -5,8 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, UTCDateTime, utcnow
 from server.models.org import Area, Department
-
-ROLES = ("volunteer", "grid_worker", "dept_staff", "office")
+from server.vocabulary import ROLES
 
 user_grids = sa.Table(
     "user_grids",

@@ -8,21 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.models.accounts import User
 from server.models.base import Base, UTCDateTime, utcnow
 from server.models.org import Area, Category, Department
+from server.vocabulary import CRS_NAMES, DEPARTMENT_OPEN, STATUSES
 
-STATUSES = (
-    "reported",
-    "assigned",
-    "accepted",
-    "rectifying",
-    "rectified",
-    "verified",
-    "closed",
-    "invalid",
-    "duplicate",
-)
-CRS_NAMES = ("wgs84", "gcj02", "bd09")
-# Open and in a department's hands: what department queues hold.
-DEPARTMENT_OPEN = ("assigned", "accepted", "rectifying", "rectified", "verified")
 DEPARTMENT_OPEN_SQL = "status IN ('assigned', 'accepted', 'rectifying', 'rectified', 'verified')"
 
 

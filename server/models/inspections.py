@@ -7,23 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.accounts import User
 from server.models.base import Base, UTCDateTime, utcnow
-from server.models.org import SEVERITIES, Area, Category
-
-# Kinds of premises (检查对象), with the names the seeds use.
-PLACE_TYPES = {
-    "residential": "住宅小区",
-    "shop": "商铺",
-    "restaurant": "餐饮场所",
-    "elderly_care": "养老机构",
-    "school": "学校",
-    "construction_site": "建筑工地",
-    "warehouse": "仓库",
-    "crowded_place": "人员密集场所",
-    "small_venue": "九小场所",
-}
-PLACE_STATUSES = ("confirmed", "proposed")  # proposed: added in the field, not yet confirmed
-VERSION_STATUSES = ("draft", "published")
-ANSWERS = {"pass": "合格", "fail": "不合格", "na": "不适用"}
+from server.models.org import Area, Category
+from server.vocabulary import ANSWERS, PLACE_STATUSES, PLACE_TYPES, SEVERITIES, VERSION_STATUSES
 
 
 class Place(Base):

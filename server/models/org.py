@@ -4,10 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, UTCDateTime, utcnow
-from server.services.lifecycle import SEVERITIES
-
-AREA_LEVELS = ("district", "street", "community", "grid")
-DEPARTMENT_KINDS = ("sector", "territorial", "office")
+from server.vocabulary import AREA_LEVELS, DEPARTMENT_KINDS, SEVERITIES
 
 
 class Department(Base):

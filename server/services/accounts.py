@@ -6,7 +6,7 @@ import secrets
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from server.models import ROLES, Area, Department, DeviceToken, User, utcnow
+from server.models import Area, Department, DeviceToken, User, utcnow
 from server.services.errors import (
     AlreadyExists,
     AuthenticationFailed,
@@ -15,6 +15,7 @@ from server.services.errors import (
     NotFound,
     PermissionDenied,
 )
+from server.vocabulary import ROLES
 
 # Compared against when the username is unknown, so a wrong name costs as much
 # time as a wrong password and does not reveal which accounts exist.

@@ -10,8 +10,9 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 from sqlalchemy.orm import aliased
 
-from server.models import AREA_LEVELS, Area
+from server.models import Area
 from server.services.errors import InvalidInput
+from server.vocabulary import AREA_LEVELS
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(AREA_LEVELS)}
 

@@ -6,8 +6,6 @@ iterative inverse, accurate to well under a metre.
 
 import prcoords
 
-CRS_NAMES = ("wgs84", "gcj02", "bd09")
-
 
 def to_wgs84(lat, lon, crs):
     """Return (lat, lon) in WGS-84 for a point given in `crs`."""

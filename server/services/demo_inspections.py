@@ -4,7 +4,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from server.models import PLACE_TYPES, ChecklistTemplate, Place, utcnow
+from server.models import ChecklistTemplate, Place, utcnow
 from server.services.inspections import (
     NewItem,
     NewPlace,
@@ -12,6 +12,7 @@ from server.services.inspections import (
     import_places,
     publish,
 )
+from server.vocabulary import PLACE_TYPES
 
 # The campaign checklists the seeds name (004: "对照'畅通生命通道'相关清单开展检查";
 # e-bike charging, restaurant gas, elderly-care homes, the 九小场所).

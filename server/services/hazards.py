@@ -31,12 +31,12 @@ from server.services.errors import (
     PermissionDenied,
 )
 from server.services.fingerprint import canonical_hash
-from server.services.lifecycle import OPEN
 from server.services.photos import assess_citations
 from server.services.policy import DEFAULT_POLICY
 from server.services.routing import OUTSIDE, DuplicateFinder, Router, no_rule
 from server.services.steps import assignment
 from server.services.visibility import may_see_reporter, visible_to
+from server.vocabulary import OPEN
 
 REPORTING_ROLES = ("volunteer", "grid_worker", "office")
 

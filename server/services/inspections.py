@@ -12,8 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from server.models import (
-    PLACE_TYPES,
-    SEVERITIES,
     Area,
     Category,
     ChecklistItem,
@@ -42,10 +40,10 @@ from server.services.errors import (
 )
 from server.services.fingerprint import canonical_hash
 from server.services.hazards import NewReport, report_hazards
-from server.services.lifecycle import OPEN
 from server.services.policy import DEFAULT_POLICY
 from server.services.stats import rate
 from server.services.visibility import inspections_visible_to
+from server.vocabulary import OPEN, PLACE_TYPES, SEVERITIES
 
 INSPECTING_ROLES = ("grid_worker", "dept_staff", "office")
 # A failed item's hazard id follows from its answer's id: a resend makes no second one.

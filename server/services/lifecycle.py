@@ -4,13 +4,11 @@ state, by whom, with what (SPEC §2). No database here: the caller passes facts 
 from dataclasses import dataclass, field
 
 from server.services.errors import DomainError, InvalidInput, PermissionDenied
+from server.vocabulary import OPEN, ROLES, SEVERITIES, TERMINAL
 
-OPEN = frozenset({"reported", "assigned", "accepted", "rectifying", "rectified", "verified"})
-TERMINAL = frozenset({"closed", "invalid", "duplicate"})
-ROLES = frozenset({"volunteer", "grid_worker", "dept_staff", "office"})
 OFFICE = frozenset({"office"})
 DEPARTMENT = frozenset({"dept_staff"})
-SEVERITIES = ("general", "major")  # 一般隐患, 重大隐患
+__all__ = ["OPEN", "SEVERITIES", "TERMINAL"]  # re-exported: the lifecycle's words
 
 
 class IllegalTransition(DomainError):
@@ -92,7 +90,7 @@ RULES = {
     "classify": StepRule(OFFICE, OPEN, None, needs=("severity", "note"), label="隐患定级"),
     "close": StepRule(OFFICE, frozenset({"verified"}), "closed", label="销号"),
     "reopen": StepRule(OFFICE, frozenset({"closed"}), None, needs=("note",), label="重新打开"),
-    "comment": StepRule(ROLES, None, None, needs=("note",), label="备注"),
+    "comment": StepRule(frozenset(ROLES), None, None, needs=("note",), label="备注"),
 }  # fmt: skip
 STEP_TYPES = tuple(RULES)
 

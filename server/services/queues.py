@@ -9,8 +9,8 @@ from server.models import DuplicateLink, Hazard, HazardEvent, department_open
 from server.services import paging
 from server.services.errors import InvalidInput, PermissionDenied
 from server.services.hazards import RECORDS, records_for
-from server.services.lifecycle import OPEN
 from server.services.policy import DEFAULT_POLICY
+from server.vocabulary import OPEN
 
 URGENT_FIRST = [(Hazard.deadline, "deadline", datetime), (Hazard.id, "id", uuid.UUID)]
 OLDEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id", uuid.UUID)]

@@ -10,7 +10,7 @@ from geopy.distance import geodesic
 from server.models import Area, Category, Department, Hazard, HazardPhoto
 from server.models import RoutingRule as Rule
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
-from server.services.lifecycle import OPEN
+from server.vocabulary import OPEN
 
 SPECIFICITY = {"grid": 4, "community": 3, "street": 2, "district": 1, None: 0}
 OUTSIDE = "位置不在本区任何网格内 (outside every grid)"

@@ -19,8 +19,8 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from server.models import Area, Category, Department, Hazard, User
 from server.services import workdays
 from server.services.errors import InvalidInput
-from server.services.lifecycle import OPEN
 from server.services.workdays import SHANGHAI
+from server.vocabulary import OPEN
 
 GROUPS = ("street", "community", "department", "category", "week", "severity")
 MAX_PERIOD = timedelta(days=5 * 366)

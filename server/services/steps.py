@@ -14,10 +14,11 @@ from server.models import Department, DuplicateLink, Hazard, HazardEvent, Hazard
 from server.services import routing, workdays
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
 from server.services.fingerprint import canonical_hash
-from server.services.lifecycle import OPEN, ActorFacts, HazardFacts, IllegalTransition, Step, decide
+from server.services.lifecycle import ActorFacts, HazardFacts, IllegalTransition, Step, decide
 from server.services.photos import assess_citations
 from server.services.policy import DEFAULT_POLICY
 from server.services.visibility import visible_to
+from server.vocabulary import OPEN
 
 PHOTO_PHASE = {"rectify": "after", "verify": "verification"}
 
