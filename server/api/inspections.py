@@ -70,7 +70,7 @@ class PlaceImport(MethodView):
     def post(self):
         """Import places from a GeoJSON FeatureCollection of points, or CSV
         (code,name,type,address,lat,lon); all or nothing."""
-        request.max_content_length = 20 * 1024 * 1024
+        request.max_content_length = current_app.config["PLACES_IMPORT_MAX_BYTES"]
         if request.mimetype == "text/csv":
             payload = request.get_data(as_text=True)
         else:

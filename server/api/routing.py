@@ -1,6 +1,6 @@
 """Routing rules and areas, edited by the office as data (SPEC §3)."""
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -51,7 +51,7 @@ class AreaImport(MethodView):
     @login_required("office")
     def post(self):
         """Import areas from a GeoJSON FeatureCollection (all or nothing)."""
-        request.max_content_length = 50 * 1024 * 1024  # a district's polygons are large
+        request.max_content_length = current_app.config["AREAS_IMPORT_MAX_BYTES"]
         collection = request.get_json()
         if not isinstance(collection, dict):
             raise InvalidInput("send a GeoJSON FeatureCollection")

@@ -30,7 +30,7 @@ def batch_limit(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        request.max_content_length = 16 * 1024 * 1024
+        request.max_content_length = current_app.config["SYNC_MAX_BYTES"]
         raw = request.get_json(silent=True)
         if isinstance(raw, dict) and len(raw.get("mutations") or []) > MAX_MUTATIONS:
             raise TooManyMutations()

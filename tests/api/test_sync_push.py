@@ -525,3 +525,18 @@ def test_a_step_taken_offline_before_a_reassignment_is_a_kept_conflict(client, d
         client, login(client, "housing", "housing-staff-1"), [step(1, hazard, "accept")]
     )
     assert stranger["status"] == "rejected" and "no such hazard" in stranger["reason"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "path", "body"),
+    [
+        ("SYNC_MAX_BYTES", "/api/v1/sync", {"device_id": "p", "mutations": [create(1)] * 3}),
+        ("AREAS_IMPORT_MAX_BYTES", "/api/v1/areas/import", {"features": ["区" * 500]}),
+        ("PLACES_IMPORT_MAX_BYTES", "/api/v1/places/import", {"features": ["点" * 500]}),
+    ],
+)
+def test_request_size_limits_are_settings(app_with, setting, path, body):
+    app = app_with(**{setting: 1000})
+    client = app.test_client()
+    response = client.post(path, json=body, headers=login(client, "office"))
+    assert assert_problem(response, 413)["code"] == "payload_too_large"
