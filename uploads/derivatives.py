@@ -2,12 +2,14 @@
 
 import io
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms
 from pillow_heif import register_heif_opener
 
+from uploads import heif
 from uploads.errors import CorruptImage, DecompressionBomb
 from uploads.sniff import PILLOW_FORMATS
 
@@ -41,7 +43,18 @@ class Decoded:
     thumb: bytes
 
 
+def _check_heif(path):
+    """Refuse a HEIF file that libheif would decode with tiles missing."""
+    if isinstance(path, str | os.PathLike):
+        with open(path, "rb") as handle:
+            heif.check_complete(handle)
+    else:
+        heif.check_complete(path)
+
+
 def _open(path, media_type, max_pixels):
+    if media_type == "image/heic":
+        _check_heif(path)
     try:
         image = Image.open(path, formats=[PILLOW_FORMATS[media_type]])
     except Image.DecompressionBombError as error:
@@ -136,6 +149,10 @@ def _decode(path, media_type, max_pixels):
             width, height = source.size
             if orientation in (5, 6, 7, 8):  # stored on its side
                 width, height = height, width
+            if media_type == "image/heic":
+                source.load()
+                if heif.has_blank_tile(source):
+                    raise CorruptImage(heif.BLANK_TILE)
             image = _reduce_early(source, DISPLAY_SIDE)
             image.load()
             if orientation in UPRIGHT:
@@ -150,6 +167,8 @@ def _decode(path, media_type, max_pixels):
                 _jpeg(display, DISPLAY_QUALITY),
                 _jpeg(thumb, THUMB_QUALITY),
             )
+        except CorruptImage:
+            raise
         except Image.DecompressionBombError as error:
             raise DecompressionBomb(str(error)) from None
         except Exception as error:  # truncated data, bad Huffman tables, broken HEIF boxes…

@@ -11,7 +11,17 @@ from PIL import Image
 from server.extensions import db
 from server.models import Photo, PhotoUpload
 from tests.helpers import add_user, assert_problem, file_report, login, report_body
-from tests.photos import SHARED, encode, jpeg, picture, png_claiming, sha, when
+from tests.photos import (
+    SHARED,
+    encode,
+    grid_heic,
+    heif_tiles,
+    jpeg,
+    picture,
+    png_claiming,
+    sha,
+    when,
+)
 
 
 def put(client, headers, data, content_type="image/jpeg", name=None):
@@ -99,6 +109,9 @@ def test_each_accepted_format_gets_jpeg_derivatives(client, demo, fmt, content_t
             assert image.format == "JPEG" and image.size == (side, side // 2)
 
 
+NOKIA = (SHARED / "mobile_HMD_Nokia_8.3_5G.heif").read_bytes()
+
+
 def _pdf_with_jpeg():
     return b"%PDF-1.4\n1 0 obj<</Length 9999>>stream\n" + jpeg() + b"\nendstream\n%%EOF"
 
@@ -122,6 +135,8 @@ REFUSED = [
     pytest.param(png_claiming(30_000, 30_000), "image/png", 422, id="png-bomb"),
     pytest.param(png_claiming(12_000, 9_000), "image/png", 422, id="png-over-limit"),
     pytest.param(encode(picture(), "PNG")[:200], "image/png", 422, id="truncated-png"),
+    pytest.param(NOKIA[: len(NOKIA) // 2], "image/heic", 422, id="heif-cut-to-half"),
+    pytest.param(NOKIA[:-2], "image/heif", 422, id="heif-missing-its-last-2-bytes"),
 ]
 
 
@@ -129,6 +144,28 @@ REFUSED = [
 def test_refused_upload_leaves_no_file_and_no_row(client, demo, app, data, content_type, status):
     response = put(client, login(client, "volunteer"), data, content_type)
     assert_problem(response, status)
+    assert photo_rows(app) == 0
+    assert stored_files(app) == []
+
+
+def _tile_zeroed(data, index):
+    """Return a grid HEIF with one tile's bytes zeroed: all there, but undecodable."""
+    offset, length = heif_tiles(data)[index]
+    return data[:offset] + bytes(length) + data[offset + length :]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda: grid_heic()[: len(grid_heic()) // 2], id="iphone-like-cut-to-half"),
+        pytest.param(lambda: grid_heic()[:-1], id="iphone-like-missing-its-last-byte"),
+        pytest.param(lambda: _tile_zeroed(grid_heic(), 3), id="iphone-like-with-a-zeroed-tile"),
+        pytest.param(lambda: _tile_zeroed(NOKIA, 62), id="real-heif-with-a-zeroed-tile"),
+    ],
+)
+def test_a_damaged_heic_is_refused_as_corrupt_and_not_stored(client, demo, app, damage):
+    response = put(client, login(client, "volunteer"), damage(), "image/heic")
+    assert assert_problem(response, 422)["code"] == "corrupt_image"
     assert photo_rows(app) == 0
     assert stored_files(app) == []
 
