@@ -6,7 +6,7 @@ import os
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageMath
 from pillow_heif import register_heif_opener
 
 from uploads import heif
@@ -82,28 +82,56 @@ def _orientation(image):
 
 
 def _reduce_early(image, side):
-    """Decode no more pixels than the display size needs (JPEG DCT scaling)."""
+    """Decode no more pixels than the display size needs, in a mode that averages."""
     width, height = image.size
     scale = side / max(width, height)
-    if scale >= 1:
-        return image
-    wanted = (math.ceil(width * scale), math.ceil(height * scale))
     if image.format == "JPEG":
-        image.draft("RGB", wanted)  # decodes at 1/2, 1/4 or 1/8 scale, never below `wanted`
-        return image
-    factor = int(1 / scale)
-    if factor >= 2:
-        # Other formats decode whole; halve early so later copies are small.
+        if scale < 1:
+            wanted = (math.ceil(width * scale), math.ceil(height * scale))
+            image.draft("RGB", wanted)  # decodes at 1/2, 1/4 or 1/8 scale, never below `wanted`
         image.load()
-        return image.reduce(factor)
+        return _averageable(image)
+    # Other formats decode whole; halve early so later copies are small.
+    image.load()
+    image = _averageable(image)
+    factor = int(1 / scale) if scale < 1 else 1
+    return image.reduce(factor) if factor >= 2 else image
+
+
+def _eight_bit(image):
+    """Return 16-bit greyscale as 8-bit L (or LA for a transparent grey), scaled, not clipped."""
+    # Pillow reads a 16-bit greyscale PNG as I;16 (older versions: I); converting
+    # that straight to L clips everything above 255 to white.
+    wide = image if image.mode == "I" else image.convert("I")
+    grey = wide.point(lambda value: value / 257).convert("L")  # 65535 → 255
+    key = image.info.get("transparency")
+    grey.info.pop("transparency", None)  # a 16-bit value: means nothing in 8 bits
+    if isinstance(key, int):
+        alpha = ImageMath.lambda_eval(lambda args: (args["wide"] != key) * 255, wide=wide)
+        grey.putalpha(alpha.convert("L"))
+    return grey
+
+
+def _averageable(image):
+    """Return the image in a mode whose pixels can be averaged: 8 bits, no palette, no key."""
+    # Reducing and resizing average neighbouring pixels: palette indices, a 1-bit
+    # pattern or a transparent colour key do not survive that; 16 bits cannot be
+    # reduced at all. Ordinary photos (RGB, L, CMYK, RGBA) pass through untouched.
+    mode = image.mode
+    if mode == "I" or mode.startswith("I;16"):
+        return _eight_bit(image)
+    if image.has_transparency_data and mode not in ("LA", "RGBA"):
+        return image.convert("LA" if mode in ("1", "L", "La") else "RGBA")
+    if mode in ("1", "P"):
+        return image.convert("L" if mode == "1" else "RGB")
     return image
 
 
 def _to_srgb(image):
     icc = image.info.get("icc_profile")
-    if image.mode == "RGBA" or image.mode == "LA" or "transparency" in image.info:
+    if image.mode in ("LA", "RGBA"):
         background = Image.new("RGB", image.size, "white")
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        background.paste(image.convert("RGBA"), mask=image.getchannel("A"))
         image = background
     elif image.mode != "RGB":
         image = image.convert("RGB")
@@ -154,7 +182,6 @@ def _decode(path, media_type, max_pixels):
                 if heif.has_blank_tile(source):
                     raise CorruptImage(heif.BLANK_TILE)
             image = _reduce_early(source, DISPLAY_SIDE)
-            image.load()
             if orientation in UPRIGHT:
                 image = image.transpose(UPRIGHT[orientation])
             image = _to_srgb(image)

@@ -17,6 +17,7 @@ from tests.photos import (
     grid_heic,
     heif_tiles,
     jpeg,
+    photo_like,
     picture,
     png_claiming,
     sha,
@@ -168,6 +169,30 @@ def test_a_damaged_heic_is_refused_as_corrupt_and_not_stored(client, demo, app, 
     assert assert_problem(response, 422)["code"] == "corrupt_image"
     assert photo_rows(app) == 0
     assert stored_files(app) == []
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        pytest.param(lambda: photo_like((3300, 2200)).quantize(64), id="palette"),
+        pytest.param(lambda: photo_like((3300, 2200)).convert("1"), id="bilevel"),
+        pytest.param(
+            lambda: (
+                photo_like((3300, 2200)).convert("L").point(lambda v: v * 257, "I").convert("I;16")
+            ),
+            id="16-bit-grey",
+        ),
+    ],
+)
+def test_large_palette_bilevel_and_16_bit_pngs_are_accepted(client, demo, image):
+    headers = login(client, "volunteer")
+    data = encode(image(), "PNG")
+    response = put(client, headers, data, "image/png")
+    assert response.status_code == 201, response.json
+    assert (response.json["width"], response.json["height"]) == (3300, 2200)
+    got = fetch(client, f"/api/v1/photos/{sha(data)}/display", headers)
+    with Image.open(io.BytesIO(got.data)) as display:
+        assert display.mode == "RGB" and display.size == (1600, 1067)
 
 
 def test_bytes_that_do_not_hash_to_the_name_are_refused(client, demo, app):

@@ -320,6 +320,73 @@ def test_a_real_heif_with_a_damaged_tile_is_corrupt():
         decode(io.BytesIO(_damaged(NOKIA, 30, "zeroed")), "image/heic", max_pixels=LIMIT)
 
 
+WHITE = (255, 255, 255)
+ORANGE, SKY = (200, 80, 40), (40, 200, 250)  # greys 111 and 158
+MODE_CASES = {
+    # Pillow's mode as read back: (make it from an RGBA picture, expected left, right colour)
+    "1": (
+        lambda im: im.convert("L").point(lambda v: 255 * (v > 130)).convert("1"),
+        (0,) * 3,
+        WHITE,
+    ),
+    "P": (lambda im: im.convert("RGB").quantize(4), ORANGE, SKY),
+    "P-transparent": (lambda im: im.quantize(4), ORANGE, WHITE),
+    "L": (lambda im: im.convert("L"), (111,) * 3, (158,) * 3),
+    "L-transparent": (lambda im: _keyed(im.convert("L"), 158), (111,) * 3, WHITE),
+    "LA": (lambda im: im.convert("LA"), (111,) * 3, WHITE),
+    "I;16": (lambda im: _sixteen_bit(im.convert("L")), (111,) * 3, (158,) * 3),
+    "I;16-transparent": (
+        lambda im: _keyed(_sixteen_bit(im.convert("L")), 158 * 257),
+        (111,) * 3,
+        WHITE,
+    ),
+    "RGB-transparent": (lambda im: _keyed(im.convert("RGB"), SKY), ORANGE, WHITE),
+    "RGBA": (lambda im: im, ORANGE, WHITE),
+    "CMYK": (lambda im: im.convert("RGB").convert("CMYK"), ORANGE, SKY),
+}
+
+
+def _keyed(image, colour):
+    """Mark one colour transparent, as a PNG tRNS chunk does."""
+    image.info["transparency"] = colour
+    return image
+
+
+def _sixteen_bit(image):
+    """Return a 16-bit greyscale copy of an 8-bit one, the way a 16-bit PNG holds it."""
+    return image.point(lambda v: v * 257, "I").convert("I;16")
+
+
+def _two_colours(size):
+    """Return an RGBA picture: left half opaque orange, right half sky blue and transparent."""
+    image = Image.new("RGBA", size, (*ORANGE, 255))
+    image.paste((*SKY, 0), (size[0] // 2, 0, size[0], size[1]))
+    return image
+
+
+@pytest.mark.parametrize("size", [(600, 400), (4000, 2400)], ids=["small", "over-3200-px"])
+@pytest.mark.parametrize("mode", sorted(MODE_CASES))
+def test_every_image_mode_gives_upright_rgb_derivatives(mode, size):
+    make, left, right = MODE_CASES[mode]
+    image = make(_two_colours(size))
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+    params = {"transparency": image.info["transparency"]} if "transparency" in image.info else {}
+    data = encode(image, fmt, exif=exif_block(orientation=6), **params)
+    with Image.open(io.BytesIO(data)) as reopened:
+        assert reopened.mode == mode.split("-")[0]  # Pillow reads it back in that mode
+    decoded = decode(io.BytesIO(data), f"image/{fmt.lower()}", max_pixels=LIMIT)
+    assert (decoded.width, decoded.height) == (size[1], size[0])
+    with Image.open(io.BytesIO(decoded.display)) as display:
+        assert display.mode == "RGB"
+        side = min(1600, size[0])
+        assert display.size == (side * size[1] // size[0], side)
+        # Orientation 6: the picture's left half is now on top.
+        top = display.getpixel((display.width // 2, display.height // 4))
+        bottom = display.getpixel((display.width // 2, display.height * 3 // 4))
+    assert all(abs(a - b) <= 12 for a, b in zip(top, left, strict=True)), top
+    assert all(abs(a - b) <= 12 for a, b in zip(bottom, right, strict=True)), bottom
+
+
 NOW = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
 HERE = dict(lat=39.9100, lon=116.6700)
 
