@@ -1,6 +1,7 @@
 """Decode a photo once, upright, and re-encode display and thumbnail JPEGs with no metadata."""
 
 import io
+import logging
 import math
 import os
 import warnings
@@ -14,12 +15,20 @@ from uploads.errors import CorruptImage, DecompressionBomb
 from uploads.sniff import PILLOW_FORMATS
 
 register_heif_opener()
+log = logging.getLogger(__name__)
 
 DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
 DISPLAY_QUALITY = 82
 THUMB_QUALITY = 75
 _SRGB = ImageCms.createProfile("sRGB")
+# How a refusal names the format: the words a person knows it by.
+FORMAT_NAMES = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WebP",
+    "image/heic": "HEIC/HEIF",
+}
 # EXIF orientation → the transpose that makes the picture upright.
 UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -52,17 +61,33 @@ def _check_heif(path):
         heif.check_complete(path)
 
 
+def _bomb(max_pixels):
+    """Return the refusal of an image Pillow found too large before we saw its size."""
+    # Pillow refuses an image over twice its own limit while opening it; below that
+    # the configured limit is the stricter one, and the one to quote.
+    ceiling = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else max_pixels
+    return DecompressionBomb(
+        f"the image claims more pixels than the limit of {min(max_pixels, ceiling):,}"
+    )
+
+
 def _open(path, media_type, max_pixels):
+    name = FORMAT_NAMES[media_type]
     if media_type == "image/heic":
         _check_heif(path)
     try:
         image = Image.open(path, formats=[PILLOW_FORMATS[media_type]])
-    except Image.DecompressionBombError as error:
-        raise DecompressionBomb(f"the image claims too many pixels: {error}") from None
-    except Exception as error:  # Pillow raises many types for damaged headers
-        raise CorruptImage(f"the image header cannot be read: {error}") from None
+    except Image.DecompressionBombError:
+        raise _bomb(max_pixels) from None
+    except Exception:  # Pillow raises many types for damaged headers
+        # Its messages quote the scratch file's path: keep them for the log only.
+        log.info("unreadable %s header", name, exc_info=True)
+        raise CorruptImage(
+            f"the file is not a readable {name} image: its header is damaged or missing"
+        ) from None
     width, height = image.size
     if width <= 0 or height <= 0:
+        image.close()
         raise CorruptImage("the image has no pixels")
     if width * height > max_pixels:
         image.close()
@@ -196,7 +221,12 @@ def _decode(path, media_type, max_pixels):
             )
         except CorruptImage:
             raise
-        except Image.DecompressionBombError as error:
-            raise DecompressionBomb(str(error)) from None
-        except Exception as error:  # truncated data, bad Huffman tables, broken HEIF boxes…
-            raise CorruptImage(f"the image data cannot be decoded: {error}") from None
+        except Image.DecompressionBombError:
+            raise _bomb(max_pixels) from None
+        except Exception:  # truncated data, bad Huffman tables, broken HEIF boxes…
+            # The library's words name files and internals: keep them for the log.
+            log.info("undecodable %s", media_type, exc_info=True)
+            raise CorruptImage(
+                f"the {FORMAT_NAMES[media_type]} image is damaged or incomplete: "
+                "its picture cannot be decoded whole"
+            ) from None

@@ -195,6 +195,44 @@ def test_large_palette_bilevel_and_16_bit_pngs_are_accepted(client, demo, image)
         assert display.mode == "RGB" and display.size == (1600, 1067)
 
 
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        pytest.param(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300, "image/png", id="unreadable-png"),
+        pytest.param(b"\xff\xd8\xff\xe0" + b"\x00" * 300, "image/jpeg", id="unreadable-jpeg"),
+        pytest.param(NOKIA[:3000], "image/heic", id="unreadable-heic"),
+        pytest.param(encode(picture(), "PNG")[:200], "image/png", id="truncated-png"),
+        pytest.param(NOKIA[:-2], "image/heic", id="truncated-heic"),
+    ],
+)
+def test_a_refusal_names_no_server_path(client, demo, app, data, content_type):
+    detail = assert_problem(put(client, login(client, "volunteer"), data, content_type), 422)[
+        "detail"
+    ]
+    media_root = os.path.realpath(app.config["MEDIA_ROOT"])
+    for path in (app.config["MEDIA_ROOT"], media_root, os.path.join("tmp", "upload-")):
+        assert path not in detail
+    assert "upload-" not in detail and "BytesIO" not in detail
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(png_claiming(2_000, 1_000), id="over-the-configured-limit"),
+        pytest.param(png_claiming(30_000, 30_000), id="over-pillows-own-limit-too"),
+    ],
+)
+def test_a_bomb_refusal_quotes_the_configured_pixel_limit(app_with, data):
+    app = app_with(PHOTO_MAX_PIXELS=1_000_000)
+    client = app.test_client()
+    response = put(client, login(client, "volunteer"), data, "image/png")
+    body = assert_problem(response, 422)
+    assert body["code"] == "decompression_bomb"
+    assert "1,000,000" in body["detail"]
+    assert f"{Image.MAX_IMAGE_PIXELS * 2:,}" not in body["detail"]
+    assert stored_files(app) == [] and photo_rows(app) == 0
+
+
 def test_bytes_that_do_not_hash_to_the_name_are_refused(client, demo, app):
     response = put(client, login(client, "volunteer"), jpeg(), name="0" * 64)
     assert assert_problem(response, 422)["code"] == "sha256_mismatch"

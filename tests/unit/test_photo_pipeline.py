@@ -18,6 +18,7 @@ from tests.photos import (
     jpeg,
     photo_like,
     picture,
+    png_claiming,
     when,
 )
 from uploads import heif
@@ -385,6 +386,27 @@ def test_every_image_mode_gives_upright_rgb_derivatives(mode, size):
         bottom = display.getpixel((display.width // 2, display.height * 3 // 4))
     assert all(abs(a - b) <= 12 for a, b in zip(top, left, strict=True)), top
     assert all(abs(a - b) <= 12 for a, b in zip(bottom, right, strict=True)), bottom
+
+
+def test_messages_name_no_server_path(tmp_path):
+    scratch = tmp_path / "media" / "tmp"
+    scratch.mkdir(parents=True)
+    for name, data, media_type in [
+        ("upload-png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png"),
+        ("upload-jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 100, "image/jpeg"),
+        ("upload-heic", NOKIA[:2000], "image/heic"),
+    ]:
+        (scratch / name).write_bytes(data)
+        with pytest.raises(CorruptImage) as refused:
+            decode(scratch / name, media_type, max_pixels=LIMIT)
+        assert str(tmp_path) not in refused.value.message and name not in refused.value.message
+
+
+def test_a_bomb_pillow_refuses_is_reported_with_the_configured_limit():
+    with pytest.raises(DecompressionBomb) as refused:
+        decode(io.BytesIO(png_claiming(30_000, 30_000)), "image/png", max_pixels=1_000_000)
+    assert "1,000,000" in refused.value.message
+    assert f"{Image.MAX_IMAGE_PIXELS * 2:,}" not in refused.value.message
 
 
 NOW = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
