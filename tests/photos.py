@@ -1,5 +1,6 @@
 """Make test photos: real formats with chosen EXIF, and hostile files."""
 
+import functools
 import hashlib
 import io
 import struct
@@ -124,3 +125,88 @@ def hostile_exifs():
 def when(text):
     """Parse an ISO time for tests."""
     return datetime.fromisoformat(text)
+
+
+def photo_like(size):
+    """Return an RGB image with smooth detail everywhere, as a camera photo has."""
+    width, height = size
+    ramp = Image.linear_gradient("L")
+    red = ramp.resize(size)
+    green = ramp.rotate(90).resize(size)
+    blue = Image.radial_gradient("L").resize(size)
+    image = Image.merge("RGB", (red, green, blue))
+    for i in range(0, min(size), 7):  # fine lines, so no tile is flat
+        image.putpixel((i, i), (0, 0, 0))
+        image.putpixel((width - 1 - i, i), (255, 255, 255))
+    return image
+
+
+@functools.cache
+def grid_heic(size=(1536, 1024), tile=512, **colour):
+    """Return an iPhone-like HEIC: a grid of 512-pixel HEVC tiles with camera EXIF.
+
+    `colour` takes pillow_heif's NCLX settings (matrix_coefficients, full_range_flag).
+    """
+    exif = exif_block(lat=39.91, lon=116.67, make="Apple", model="iPhone 15")
+    return encode(photo_like(size), "HEIF", exif=exif, quality=60, tile_size=tile, **colour)
+
+
+def _boxes(data, start, end):
+    """Yield (type, payload start, end) of the ISO-BMFF boxes in data[start:end]."""
+    while start < end:
+        size, kind = struct.unpack(">I4s", data[start : start + 8])
+        header = 8
+        if size == 1:
+            size, header = struct.unpack(">Q", data[start + 8 : start + 16])[0], 16
+        size = size or end - start
+        yield kind, start + header, start + size
+        start += size
+
+
+def heif_tiles(data):
+    """Return (offset, length) in the file of each tile of a grid HEIF, in grid order.
+
+    A reader of its own, apart from the one under test, so the tests damage
+    exactly the bytes they mean to.
+    """
+    meta = next((s + 4, e) for kind, s, e in _boxes(data, 0, len(data)) if kind == b"meta")
+    boxes = {kind: (s, e) for kind, s, e in _boxes(data, *meta)}
+
+    start, end = boxes[b"iref"]
+    width = 2 if data[start] == 0 else 4
+    tiles = []
+    for kind, s, _ in _boxes(data, start + 4, end):
+        if kind == b"dimg":
+            count = int.from_bytes(data[s + width : s + width + 2])
+            first = s + width + 2
+            tiles = [
+                int.from_bytes(data[first + i * width : first + (i + 1) * width])
+                for i in range(count)
+            ]
+
+    start, _ = boxes[b"iloc"]
+    version = data[start]
+    pos = start + 4
+    sizes = int.from_bytes(data[pos : pos + 2])
+    offset_size, length_size, base_size = sizes >> 12, (sizes >> 8) & 15, (sizes >> 4) & 15
+    index_size = sizes & 15 if version else 0
+    pos += 2
+
+    def read(n):
+        nonlocal pos
+        pos += n
+        return int.from_bytes(data[pos - n : pos])
+
+    located = {}
+    for _ in range(read(2 if version < 2 else 4)):
+        item = read(2 if version < 2 else 4)
+        if version:
+            read(2)  # construction method: tiles lie in the file itself
+        read(2)
+        base = read(base_size)
+        extents = []
+        for _ in range(read(2)):
+            read(index_size)
+            extents.append((base + read(offset_size), read(length_size)))
+        located[item] = extents[0]
+    return [located[tile] for tile in tiles]

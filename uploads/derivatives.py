@@ -1,23 +1,34 @@
 """Decode a photo once, upright, and re-encode display and thumbnail JPEGs with no metadata."""
 
 import io
+import logging
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageMath
 from pillow_heif import register_heif_opener
 
+from uploads import heif
 from uploads.errors import CorruptImage, DecompressionBomb
 from uploads.sniff import PILLOW_FORMATS
 
 register_heif_opener()
+log = logging.getLogger(__name__)
 
 DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
 DISPLAY_QUALITY = 82
 THUMB_QUALITY = 75
 _SRGB = ImageCms.createProfile("sRGB")
+# How a refusal names the format: the words a person knows it by.
+FORMAT_NAMES = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WebP",
+    "image/heic": "HEIC/HEIF",
+}
 # EXIF orientation → the transpose that makes the picture upright.
 UPRIGHT = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -41,15 +52,42 @@ class Decoded:
     thumb: bytes
 
 
+def _check_heif(path):
+    """Refuse a HEIF file that libheif would decode with tiles missing."""
+    if isinstance(path, str | os.PathLike):
+        with open(path, "rb") as handle:
+            heif.check_complete(handle)
+    else:
+        heif.check_complete(path)
+
+
+def _bomb(max_pixels):
+    """Return the refusal of an image Pillow found too large before we saw its size."""
+    # Pillow refuses an image over twice its own limit while opening it; below that
+    # the configured limit is the stricter one, and the one to quote.
+    ceiling = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else max_pixels
+    return DecompressionBomb(
+        f"the image claims more pixels than the limit of {min(max_pixels, ceiling):,}"
+    )
+
+
 def _open(path, media_type, max_pixels):
+    name = FORMAT_NAMES[media_type]
+    if media_type == "image/heic":
+        _check_heif(path)
     try:
         image = Image.open(path, formats=[PILLOW_FORMATS[media_type]])
-    except Image.DecompressionBombError as error:
-        raise DecompressionBomb(f"the image claims too many pixels: {error}") from None
-    except Exception as error:  # Pillow raises many types for damaged headers
-        raise CorruptImage(f"the image header cannot be read: {error}") from None
+    except Image.DecompressionBombError:
+        raise _bomb(max_pixels) from None
+    except Exception:  # Pillow raises many types for damaged headers
+        # Its messages quote the scratch file's path: keep them for the log only.
+        log.info("unreadable %s header", name, exc_info=True)
+        raise CorruptImage(
+            f"the file is not a readable {name} image: its header is damaged or missing"
+        ) from None
     width, height = image.size
     if width <= 0 or height <= 0:
+        image.close()
         raise CorruptImage("the image has no pixels")
     if width * height > max_pixels:
         image.close()
@@ -69,28 +107,56 @@ def _orientation(image):
 
 
 def _reduce_early(image, side):
-    """Decode no more pixels than the display size needs (JPEG DCT scaling)."""
+    """Decode no more pixels than the display size needs, in a mode that averages."""
     width, height = image.size
     scale = side / max(width, height)
-    if scale >= 1:
-        return image
-    wanted = (math.ceil(width * scale), math.ceil(height * scale))
     if image.format == "JPEG":
-        image.draft("RGB", wanted)  # decodes at 1/2, 1/4 or 1/8 scale, never below `wanted`
-        return image
-    factor = int(1 / scale)
-    if factor >= 2:
-        # Other formats decode whole; halve early so later copies are small.
+        if scale < 1:
+            wanted = (math.ceil(width * scale), math.ceil(height * scale))
+            image.draft("RGB", wanted)  # decodes at 1/2, 1/4 or 1/8 scale, never below `wanted`
         image.load()
-        return image.reduce(factor)
+        return _averageable(image)
+    # Other formats decode whole; halve early so later copies are small.
+    image.load()
+    image = _averageable(image)
+    factor = int(1 / scale) if scale < 1 else 1
+    return image.reduce(factor) if factor >= 2 else image
+
+
+def _eight_bit(image):
+    """Return 16-bit greyscale as 8-bit L (or LA for a transparent grey), scaled, not clipped."""
+    # Pillow reads a 16-bit greyscale PNG as I;16 (older versions: I); converting
+    # that straight to L clips everything above 255 to white.
+    wide = image if image.mode == "I" else image.convert("I")
+    grey = wide.point(lambda value: value / 257).convert("L")  # 65535 → 255
+    key = image.info.get("transparency")
+    grey.info.pop("transparency", None)  # a 16-bit value: means nothing in 8 bits
+    if isinstance(key, int):
+        alpha = ImageMath.lambda_eval(lambda args: (args["wide"] != key) * 255, wide=wide)
+        grey.putalpha(alpha.convert("L"))
+    return grey
+
+
+def _averageable(image):
+    """Return the image in a mode whose pixels can be averaged: 8 bits, no palette, no key."""
+    # Reducing and resizing average neighbouring pixels: palette indices, a 1-bit
+    # pattern or a transparent colour key do not survive that; 16 bits cannot be
+    # reduced at all. Ordinary photos (RGB, L, CMYK, RGBA) pass through untouched.
+    mode = image.mode
+    if mode == "I" or mode.startswith("I;16"):
+        return _eight_bit(image)
+    if image.has_transparency_data and mode not in ("LA", "RGBA"):
+        return image.convert("LA" if mode in ("1", "L", "La") else "RGBA")
+    if mode in ("1", "P"):
+        return image.convert("L" if mode == "1" else "RGB")
     return image
 
 
 def _to_srgb(image):
     icc = image.info.get("icc_profile")
-    if image.mode == "RGBA" or image.mode == "LA" or "transparency" in image.info:
+    if image.mode in ("LA", "RGBA"):
         background = Image.new("RGB", image.size, "white")
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        background.paste(image.convert("RGBA"), mask=image.getchannel("A"))
         image = background
     elif image.mode != "RGB":
         image = image.convert("RGB")
@@ -136,8 +202,11 @@ def _decode(path, media_type, max_pixels):
             width, height = source.size
             if orientation in (5, 6, 7, 8):  # stored on its side
                 width, height = height, width
+            if media_type == "image/heic":
+                source.load()
+                if heif.has_blank_tile(source):
+                    raise CorruptImage(heif.BLANK_TILE)
             image = _reduce_early(source, DISPLAY_SIDE)
-            image.load()
             if orientation in UPRIGHT:
                 image = image.transpose(UPRIGHT[orientation])
             image = _to_srgb(image)
@@ -150,7 +219,14 @@ def _decode(path, media_type, max_pixels):
                 _jpeg(display, DISPLAY_QUALITY),
                 _jpeg(thumb, THUMB_QUALITY),
             )
-        except Image.DecompressionBombError as error:
-            raise DecompressionBomb(str(error)) from None
-        except Exception as error:  # truncated data, bad Huffman tables, broken HEIF boxes…
-            raise CorruptImage(f"the image data cannot be decoded: {error}") from None
+        except CorruptImage:
+            raise
+        except Image.DecompressionBombError:
+            raise _bomb(max_pixels) from None
+        except Exception:  # truncated data, bad Huffman tables, broken HEIF boxes…
+            # The library's words name files and internals: keep them for the log.
+            log.info("undecodable %s", media_type, exc_info=True)
+            raise CorruptImage(
+                f"the {FORMAT_NAMES[media_type]} image is damaged or incomplete: "
+                "its picture cannot be decoded whole"
+            ) from None

@@ -11,7 +11,18 @@ from PIL import Image
 from server.extensions import db
 from server.models import Photo, PhotoUpload
 from tests.helpers import add_user, assert_problem, file_report, login, report_body
-from tests.photos import SHARED, encode, jpeg, picture, png_claiming, sha, when
+from tests.photos import (
+    SHARED,
+    encode,
+    grid_heic,
+    heif_tiles,
+    jpeg,
+    photo_like,
+    picture,
+    png_claiming,
+    sha,
+    when,
+)
 
 
 def put(client, headers, data, content_type="image/jpeg", name=None):
@@ -99,6 +110,9 @@ def test_each_accepted_format_gets_jpeg_derivatives(client, demo, fmt, content_t
             assert image.format == "JPEG" and image.size == (side, side // 2)
 
 
+NOKIA = (SHARED / "mobile_HMD_Nokia_8.3_5G.heif").read_bytes()
+
+
 def _pdf_with_jpeg():
     return b"%PDF-1.4\n1 0 obj<</Length 9999>>stream\n" + jpeg() + b"\nendstream\n%%EOF"
 
@@ -122,6 +136,8 @@ REFUSED = [
     pytest.param(png_claiming(30_000, 30_000), "image/png", 422, id="png-bomb"),
     pytest.param(png_claiming(12_000, 9_000), "image/png", 422, id="png-over-limit"),
     pytest.param(encode(picture(), "PNG")[:200], "image/png", 422, id="truncated-png"),
+    pytest.param(NOKIA[: len(NOKIA) // 2], "image/heic", 422, id="heif-cut-to-half"),
+    pytest.param(NOKIA[:-2], "image/heif", 422, id="heif-missing-its-last-2-bytes"),
 ]
 
 
@@ -131,6 +147,90 @@ def test_refused_upload_leaves_no_file_and_no_row(client, demo, app, data, conte
     assert_problem(response, status)
     assert photo_rows(app) == 0
     assert stored_files(app) == []
+
+
+def _tile_zeroed(data, index):
+    """Return a grid HEIF with one tile's bytes zeroed: all there, but undecodable."""
+    offset, length = heif_tiles(data)[index]
+    return data[:offset] + bytes(length) + data[offset + length :]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda: grid_heic()[: len(grid_heic()) // 2], id="iphone-like-cut-to-half"),
+        pytest.param(lambda: grid_heic()[:-1], id="iphone-like-missing-its-last-byte"),
+        pytest.param(lambda: _tile_zeroed(grid_heic(), 3), id="iphone-like-with-a-zeroed-tile"),
+        pytest.param(lambda: _tile_zeroed(NOKIA, 62), id="real-heif-with-a-zeroed-tile"),
+    ],
+)
+def test_a_damaged_heic_is_refused_as_corrupt_and_not_stored(client, demo, app, damage):
+    response = put(client, login(client, "volunteer"), damage(), "image/heic")
+    assert assert_problem(response, 422)["code"] == "corrupt_image"
+    assert photo_rows(app) == 0
+    assert stored_files(app) == []
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        pytest.param(lambda: photo_like((3300, 2200)).quantize(64), id="palette"),
+        pytest.param(lambda: photo_like((3300, 2200)).convert("1"), id="bilevel"),
+        pytest.param(
+            lambda: (
+                photo_like((3300, 2200)).convert("L").point(lambda v: v * 257, "I").convert("I;16")
+            ),
+            id="16-bit-grey",
+        ),
+    ],
+)
+def test_large_palette_bilevel_and_16_bit_pngs_are_accepted(client, demo, image):
+    headers = login(client, "volunteer")
+    data = encode(image(), "PNG")
+    response = put(client, headers, data, "image/png")
+    assert response.status_code == 201, response.json
+    assert (response.json["width"], response.json["height"]) == (3300, 2200)
+    got = fetch(client, f"/api/v1/photos/{sha(data)}/display", headers)
+    with Image.open(io.BytesIO(got.data)) as display:
+        assert display.mode == "RGB" and display.size == (1600, 1067)
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        pytest.param(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300, "image/png", id="unreadable-png"),
+        pytest.param(b"\xff\xd8\xff\xe0" + b"\x00" * 300, "image/jpeg", id="unreadable-jpeg"),
+        pytest.param(NOKIA[:3000], "image/heic", id="unreadable-heic"),
+        pytest.param(encode(picture(), "PNG")[:200], "image/png", id="truncated-png"),
+        pytest.param(NOKIA[:-2], "image/heic", id="truncated-heic"),
+    ],
+)
+def test_a_refusal_names_no_server_path(client, demo, app, data, content_type):
+    detail = assert_problem(put(client, login(client, "volunteer"), data, content_type), 422)[
+        "detail"
+    ]
+    media_root = os.path.realpath(app.config["MEDIA_ROOT"])
+    for path in (app.config["MEDIA_ROOT"], media_root, os.path.join("tmp", "upload-")):
+        assert path not in detail
+    assert "upload-" not in detail and "BytesIO" not in detail
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(png_claiming(2_000, 1_000), id="over-the-configured-limit"),
+        pytest.param(png_claiming(30_000, 30_000), id="over-pillows-own-limit-too"),
+    ],
+)
+def test_a_bomb_refusal_quotes_the_configured_pixel_limit(app_with, data):
+    app = app_with(PHOTO_MAX_PIXELS=1_000_000)
+    client = app.test_client()
+    response = put(client, login(client, "volunteer"), data, "image/png")
+    body = assert_problem(response, 422)
+    assert body["code"] == "decompression_bomb"
+    assert "1,000,000" in body["detail"]
+    assert f"{Image.MAX_IMAGE_PIXELS * 2:,}" not in body["detail"]
+    assert stored_files(app) == [] and photo_rows(app) == 0
 
 
 def test_bytes_that_do_not_hash_to_the_name_are_refused(client, demo, app):

@@ -6,9 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 import exifread
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
-from tests.photos import SHARED, encode, exif_block, hostile_exifs, jpeg, picture, when
+from tests.photos import (
+    SHARED,
+    encode,
+    exif_block,
+    grid_heic,
+    heif_tiles,
+    hostile_exifs,
+    jpeg,
+    photo_like,
+    picture,
+    png_claiming,
+    when,
+)
+from uploads import heif
 from uploads.authenticity import Rules, assess
 from uploads.derivatives import decode
 from uploads.errors import CorruptImage, DecompressionBomb, HashMismatch, TooLarge
@@ -189,6 +202,211 @@ def test_truncated_jpeg_is_corrupt():
 def test_image_over_the_pixel_limit_is_a_bomb_before_decoding():
     with pytest.raises(DecompressionBomb):
         decode(io.BytesIO(jpeg(size=(2000, 1000))), "image/jpeg", max_pixels=1_999_999)
+
+
+NOKIA = (SHARED / "mobile_HMD_Nokia_8.3_5G.heif").read_bytes()
+
+
+def _nokia_cuts():
+    """Return named lengths to cut the real HEIF to: in every part of it, to its last byte."""
+    tiles = heif_tiles(NOKIA)
+    first, middle, last = tiles[0], tiles[len(tiles) // 2], tiles[-1]
+    cuts = {
+        "in-the-file-type": 20,
+        "in-the-item-table": 1000,
+        "before-the-image-data": first[0],
+        "mid-first-tile": first[0] + first[1] // 2,
+        "between-two-tiles": middle[0],
+        "mid-middle-tile": middle[0] + middle[1] // 2,
+        "start-of-last-tile": last[0],
+        "mid-last-tile": last[0] + last[1] // 2,
+        "half": len(NOKIA) // 2,
+        "last-2-bytes-missing": len(NOKIA) - 2,
+        "last-byte-missing": len(NOKIA) - 1,
+    }
+    cuts.update({f"at-{i}-of-8": len(NOKIA) * i // 8 for i in range(1, 8)})
+    return cuts
+
+
+@pytest.mark.parametrize(
+    "length",
+    [pytest.param(at, id=name) for name, at in sorted(_nokia_cuts().items(), key=lambda c: c[1])],
+)
+def test_a_real_heif_cut_short_anywhere_is_corrupt(length):
+    with pytest.raises(CorruptImage):
+        decode(io.BytesIO(NOKIA[:length]), "image/heic", max_pixels=LIMIT)
+    # Found from the item table alone, before a pixel is decoded.
+    with pytest.raises(CorruptImage, match="incomplete"):
+        heif.check_complete(io.BytesIO(NOKIA[:length]))
+
+
+def test_whole_heif_files_pass_the_item_table_check():
+    for data in (NOKIA, grid_heic(), encode(picture(), "HEIF")):
+        heif.check_complete(io.BytesIO(data))
+
+
+def _damaged(data, tile, how):
+    """Return `data` with one tile damaged `how`; the file keeps its length unless cut."""
+    offset, length = heif_tiles(data)[tile]
+    damaged = bytearray(data)
+    if how == "cut-mid-tile":
+        return data[: offset + length // 2]
+    if how == "zeroed":
+        damaged[offset : offset + length] = bytes(length)
+    elif how == "slice-header-garbled":  # the coded tile is there but cannot be decoded
+        damaged[offset + 6 : offset + 40] = b"\xa5" * 34
+    elif how == "nal-length-broken":
+        damaged[offset : offset + 4] = b"\xff\xff\xff\xf0"
+    elif how == "reference-lost":  # the grid names a tile the file does not hold
+        refs = data.index(b"dimg") + 8  # after the grid's item id and the reference count
+        count = int.from_bytes(data[refs - 2 : refs])
+        at = refs + 2 * (tile % count)  # 16-bit item ids
+        damaged[at : at + 2] = b"\xff\xff"
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize("tile", [0, 2, -1], ids=["first-tile", "a-middle-tile", "last-tile"])
+@pytest.mark.parametrize(
+    "how", ["cut-mid-tile", "zeroed", "slice-header-garbled", "nal-length-broken", "reference-lost"]
+)
+def test_a_grid_heic_with_a_damaged_tile_is_corrupt(tile, how):
+    data = grid_heic()
+    with pytest.raises(CorruptImage):
+        decode(io.BytesIO(_damaged(data, tile, how)), "image/heic", max_pixels=LIMIT)
+
+
+@pytest.mark.parametrize("missing", [1, 2])
+def test_a_grid_heic_missing_its_last_bytes_is_corrupt(missing):
+    data = grid_heic()
+    with pytest.raises(CorruptImage):
+        decode(io.BytesIO(data[:-missing]), "image/heic", max_pixels=LIMIT)
+
+
+def test_an_intact_grid_heic_decodes_whole():
+    data = grid_heic()
+    assert len(heif_tiles(data)) == 6
+    decoded = decode(io.BytesIO(data), "image/heic", max_pixels=LIMIT)
+    assert (decoded.width, decoded.height) == (1536, 1024)
+    assert read_exif(decoded.exif).model == "iPhone 15"
+    with Image.open(io.BytesIO(decoded.display)) as display:
+        want = photo_like((1536, 1024))
+        diff = ImageChops.difference(display.convert("RGB"), want).convert("L")
+        assert max(diff.histogram()[64:]) < 0.001 * 1536 * 1024  # nothing is far off
+
+
+@pytest.mark.parametrize(
+    "colour",
+    [
+        pytest.param({"matrix_coefficients": 6, "full_range_flag": 1}, id="bt601-full-range"),
+        pytest.param({"matrix_coefficients": 1, "full_range_flag": 0}, id="bt709-limited-range"),
+        pytest.param({"matrix_coefficients": 9, "full_range_flag": 1}, id="bt2020-full-range"),
+    ],
+)
+def test_a_blank_tile_is_found_whatever_the_colour_matrix(colour):
+    data = grid_heic(**colour)
+    decode(io.BytesIO(data), "image/heic", max_pixels=LIMIT)
+    with pytest.raises(CorruptImage, match="cannot be decoded"):
+        decode(io.BytesIO(_damaged(data, 4, "zeroed")), "image/heic", max_pixels=LIMIT)
+
+
+@pytest.mark.parametrize("green", [(0, 255, 0), (0, 200, 0), (0, 40, 0)])
+def test_a_flat_green_that_a_camera_can_make_is_not_taken_for_a_blank_tile(green):
+    image = photo_like((1536, 1024))
+    image.paste(green, (0, 0, 1100, 1024))  # covers whole tiles
+    decode(io.BytesIO(encode(image, "HEIF", tile_size=512)), "image/heic", max_pixels=LIMIT)
+
+
+def test_a_real_heif_with_a_damaged_tile_is_corrupt():
+    with pytest.raises(CorruptImage):
+        decode(io.BytesIO(_damaged(NOKIA, 30, "zeroed")), "image/heic", max_pixels=LIMIT)
+
+
+WHITE = (255, 255, 255)
+ORANGE, SKY = (200, 80, 40), (40, 200, 250)  # greys 111 and 158
+MODE_CASES = {
+    # Pillow's mode as read back: (make it from an RGBA picture, expected left, right colour)
+    "1": (
+        lambda im: im.convert("L").point(lambda v: 255 * (v > 130)).convert("1"),
+        (0,) * 3,
+        WHITE,
+    ),
+    "P": (lambda im: im.convert("RGB").quantize(4), ORANGE, SKY),
+    "P-transparent": (lambda im: im.quantize(4), ORANGE, WHITE),
+    "L": (lambda im: im.convert("L"), (111,) * 3, (158,) * 3),
+    "L-transparent": (lambda im: _keyed(im.convert("L"), 158), (111,) * 3, WHITE),
+    "LA": (lambda im: im.convert("LA"), (111,) * 3, WHITE),
+    "I;16": (lambda im: _sixteen_bit(im.convert("L")), (111,) * 3, (158,) * 3),
+    "I;16-transparent": (
+        lambda im: _keyed(_sixteen_bit(im.convert("L")), 158 * 257),
+        (111,) * 3,
+        WHITE,
+    ),
+    "RGB-transparent": (lambda im: _keyed(im.convert("RGB"), SKY), ORANGE, WHITE),
+    "RGBA": (lambda im: im, ORANGE, WHITE),
+    "CMYK": (lambda im: im.convert("RGB").convert("CMYK"), ORANGE, SKY),
+}
+
+
+def _keyed(image, colour):
+    """Mark one colour transparent, as a PNG tRNS chunk does."""
+    image.info["transparency"] = colour
+    return image
+
+
+def _sixteen_bit(image):
+    """Return a 16-bit greyscale copy of an 8-bit one, the way a 16-bit PNG holds it."""
+    return image.point(lambda v: v * 257, "I").convert("I;16")
+
+
+def _two_colours(size):
+    """Return an RGBA picture: left half opaque orange, right half sky blue and transparent."""
+    image = Image.new("RGBA", size, (*ORANGE, 255))
+    image.paste((*SKY, 0), (size[0] // 2, 0, size[0], size[1]))
+    return image
+
+
+@pytest.mark.parametrize("size", [(600, 400), (4000, 2400)], ids=["small", "over-3200-px"])
+@pytest.mark.parametrize("mode", sorted(MODE_CASES))
+def test_every_image_mode_gives_upright_rgb_derivatives(mode, size):
+    make, left, right = MODE_CASES[mode]
+    image = make(_two_colours(size))
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+    params = {"transparency": image.info["transparency"]} if "transparency" in image.info else {}
+    data = encode(image, fmt, exif=exif_block(orientation=6), **params)
+    with Image.open(io.BytesIO(data)) as reopened:
+        assert reopened.mode == mode.split("-")[0]  # Pillow reads it back in that mode
+    decoded = decode(io.BytesIO(data), f"image/{fmt.lower()}", max_pixels=LIMIT)
+    assert (decoded.width, decoded.height) == (size[1], size[0])
+    with Image.open(io.BytesIO(decoded.display)) as display:
+        assert display.mode == "RGB"
+        side = min(1600, size[0])
+        assert display.size == (side * size[1] // size[0], side)
+        # Orientation 6: the picture's left half is now on top.
+        top = display.getpixel((display.width // 2, display.height // 4))
+        bottom = display.getpixel((display.width // 2, display.height * 3 // 4))
+    assert all(abs(a - b) <= 12 for a, b in zip(top, left, strict=True)), top
+    assert all(abs(a - b) <= 12 for a, b in zip(bottom, right, strict=True)), bottom
+
+
+def test_messages_name_no_server_path(tmp_path):
+    scratch = tmp_path / "media" / "tmp"
+    scratch.mkdir(parents=True)
+    for name, data, media_type in [
+        ("upload-png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png"),
+        ("upload-jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 100, "image/jpeg"),
+        ("upload-heic", NOKIA[:2000], "image/heic"),
+    ]:
+        (scratch / name).write_bytes(data)
+        with pytest.raises(CorruptImage) as refused:
+            decode(scratch / name, media_type, max_pixels=LIMIT)
+        assert str(tmp_path) not in refused.value.message and name not in refused.value.message
+
+
+def test_a_bomb_pillow_refuses_is_reported_with_the_configured_limit():
+    with pytest.raises(DecompressionBomb) as refused:
+        decode(io.BytesIO(png_claiming(30_000, 30_000)), "image/png", max_pixels=1_000_000)
+    assert "1,000,000" in refused.value.message
+    assert f"{Image.MAX_IMAGE_PIXELS * 2:,}" not in refused.value.message
 
 
 NOW = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
