@@ -341,6 +341,22 @@ def test_a_report_the_office_unlinks_at_a_hotspot_is_a_hazard_of_its_own(client,
     assert links[second] == {(second, first)}
 
 
+def test_merging_a_hotspots_first_report_away_moves_the_others_onto_where_it_went(client, office):
+    volunteer = login(client, "volunteer")
+    ids = [file_report(client, volunteer, **at_the_spot(n))["id"] for n in range(5)]
+    first, second, rest = ids[0], ids[1], ids[2:]
+    take(client, office, first, "merge", into=second)  # the second report says more
+    links = duplicate_links(client, office)
+    assert first not in links
+    assert links[second] == {(hid, second) for hid in rest}
+    assert all(links[hid] == {(hid, second)} for hid in rest)
+    latest = file_report(client, volunteer, **at_the_spot(5))["id"]
+    assert duplicate_links(client, office)[latest] == {(latest, second)}
+    for hid in [*rest, latest]:
+        assert take(client, office, hid, "merge", into=second)["duplicate_of"] == second
+    assert duplicate_links(client, office) == {}
+
+
 def test_a_report_near_only_a_duplicate_is_linked_to_that_one(client, office):
     volunteer = login(client, "volunteer")
     lat, lon = grid_centre("110112001002G03")
