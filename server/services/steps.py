@@ -187,24 +187,27 @@ def _merge_into(session, hazard, into_id, now):
 
 
 def _move_waiting_links(session, merged, target, now):
-    """Point the reports still waiting as possible duplicates of a merged hazard at the
-    hazard it was merged into, which now holds its photos and reporters.
+    """Point the open reports still waiting as possible duplicates of a merged hazard at
+    the hazard it was merged into, which now holds its photos and reporters.
 
     A report at a hotspot is linked to the first report there only (see
     routing.DuplicateFinder); when the office merges that one into another, the rest
     still wait for a decision, now about that other. A pair the office has decided
     on, or that waits already, is not linked twice.
     """
-    waiting = session.scalars(
-        sa.select(DuplicateLink).where(
+    waiting = session.execute(
+        sa.select(DuplicateLink, Hazard.lat, Hazard.lon)
+        .join(Hazard, Hazard.id == DuplicateLink.hazard_id)
+        .where(
             DuplicateLink.other_id == merged.id,
             DuplicateLink.hazard_id != target.id,
             DuplicateLink.dismissed_at.is_(None),
+            Hazard.status.in_(OPEN),
         )
     ).all()
     if not waiting:
         return
-    ids = [link.hazard_id for link in waiting]
+    ids = [link.hazard_id for link, _, _ in waiting]
     pairs = sa.select(DuplicateLink.hazard_id, DuplicateLink.other_id).where(
         sa.or_(
             sa.and_(DuplicateLink.hazard_id.in_(ids), DuplicateLink.other_id == target.id),
@@ -212,15 +215,13 @@ def _move_waiting_links(session, merged, target, now):
         )
     )
     paired = {tuple(row) for row in session.execute(pairs)}
-    points = sa.select(Hazard.id, Hazard.lat, Hazard.lon).where(Hazard.id.in_(ids))
-    where = {row.id: (row.lat, row.lon) for row in session.execute(points)}
-    for link in waiting:
+    for link, lat, lon in waiting:
         link.dismissed_at = now
         if (link.hazard_id, target.id) in paired or (target.id, link.hazard_id) in paired:
             continue
         distance = None
         if link.distance_m is not None:
-            distance = routing.metres(*where[link.hazard_id], target.lat, target.lon)
+            distance = routing.metres(lat, lon, target.lat, target.lon)
         session.add(
             DuplicateLink(
                 hazard_id=link.hazard_id,

@@ -343,14 +343,15 @@ def test_a_report_the_office_unlinks_at_a_hotspot_is_a_hazard_of_its_own(client,
 
 def test_merging_a_hotspots_first_report_away_moves_the_others_onto_where_it_went(client, office):
     volunteer = login(client, "volunteer")
-    ids = [file_report(client, volunteer, **at_the_spot(n))["id"] for n in range(5)]
-    first, second, rest = ids[0], ids[1], ids[2:]
+    ids = [file_report(client, volunteer, **at_the_spot(n))["id"] for n in range(6)]
+    first, second, invalid, rest = ids[0], ids[1], ids[2], ids[3:]
+    take(client, office, invalid, "invalidate", note="拍错了地方")
     take(client, office, first, "merge", into=second)  # the second report says more
     links = duplicate_links(client, office)
-    assert first not in links
-    assert links[second] == {(hid, second) for hid in rest}
+    assert first not in links and invalid not in links
+    assert links[second] == {(hid, second) for hid in rest}  # not the invalid one
     assert all(links[hid] == {(hid, second)} for hid in rest)
-    latest = file_report(client, volunteer, **at_the_spot(5))["id"]
+    latest = file_report(client, volunteer, **at_the_spot(6))["id"]
     assert duplicate_links(client, office)[latest] == {(latest, second)}
     for hid in [*rest, latest]:
         assert take(client, office, hid, "merge", into=second)["duplicate_of"] == second
