@@ -7,6 +7,8 @@ from server.services.demo import DEMO_PASSWORD, grid_centre
 # Grid 110112001001G01 belongs to 中仓街道 / 中仓社区 and the demo grid worker.
 GRID_OF_GRIDWORKER = "110112001001G01"
 OTHER_GRID = "110112004003G01"  # 玉桥街道, no demo grid worker
+# No demo hazard lies here: a hotspot made by a test is the only thing near it.
+QUIET_GRID = "110112001002G03"
 
 
 def login(client, username, password=DEMO_PASSWORD, device="test-phone"):
@@ -92,3 +94,20 @@ def upload(client, headers, data, content_type="image/jpeg"):
     return client.put(
         f"/api/v1/photos/{sha(data)}", data=data, headers={**headers, "Content-Type": content_type}
     )
+
+
+def at_the_spot(n, grid=QUIET_GRID):
+    """Return {lat, lon} of the nth report at one spot: GPS scatter of a few metres
+    around the grid's centre, every two points well within the 30 m duplicate radius."""
+    lat, lon = grid_centre(grid)
+    return {"lat": lat + (n % 5 - 2) * 0.00003, "lon": lon + (n // 5 % 6 - 2.5) * 0.00003}
+
+
+def duplicate_links(client, office):
+    """Return {hazard id: {(hazard, other) of each link}} of the office's duplicates queue."""
+    page = client.get("/api/v1/queue?view=duplicates&limit=200", headers=office).json
+    assert page["next"] is None
+    return {
+        item["id"]: {(link["hazard"], link["other"]) for link in item["duplicates"]}
+        for item in page["items"]
+    }

@@ -1,11 +1,12 @@
 """Hazard reports: filing (idempotent on the phone's id), reading, and who may see what."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from server.models import (
     Area,
@@ -32,7 +33,7 @@ from server.services.errors import (
 )
 from server.services.fingerprint import canonical_hash
 from server.services.photos import assess_citations
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.routing import OUTSIDE, DuplicateFinder, Router, no_rule
 from server.services.steps import assignment
 from server.services.visibility import may_see_reporter, visible_to
@@ -124,7 +125,15 @@ def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY)
     return session.get(Hazard, report.id), filed.created
 
 
-def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLICY, found_by=None):
+def report_hazards(
+    session: Session,
+    reporter: User,
+    reports: Sequence[NewReport],
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+    found_by: Sequence[dict] | None = None,
+) -> list[Filed]:
     """File and route reports together; return one Filed per report, in order.
 
     The whole batch costs a handful of queries and one multi-row insert per
@@ -271,7 +280,7 @@ def report_hazards(session, reporter, reports, *, now=None, policy=DEFAULT_POLIC
             {"hazard_id": report.id, "other_id": other, "reason": why, "distance_m": metres}
             for other, (why, metres) in nearby.items()
         )
-        duplicates.add(report.id, category.id, lat, lon, report.photos)
+        duplicates.add(report.id, category.id, lat, lon, report.photos, linked=bool(nearby))
         known[report.id] = (fingerprint, hazard["version"])
         hazards.append(hazard)
         filed.append(Filed(report.id, version=hazard["version"], created=True))

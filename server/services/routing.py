@@ -1,15 +1,19 @@
 """Routing (属地管理 + 行业监管): the lead department from the category's rules, the
 territorial owner from the location, and possible duplicates nearby (SPEC §3)."""
 
-import functools
 import math
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from geopy.distance import geodesic
+from sqlalchemy.orm import Session
 
-from server.models import Area, Category, Department, Hazard, HazardPhoto
+from server.models import Area, Category, Department, DuplicateLink, Hazard, HazardPhoto
 from server.models import RoutingRule as Rule
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
+from server.services.policy import Policy
 from server.vocabulary import OPEN
 
 SPECIFICITY = {"grid": 4, "community": 3, "street": 2, "district": 1, None: 0}
@@ -99,23 +103,40 @@ def routing_for(session, hazard):
     return department, None
 
 
-def _roughly(lat, lon, other_lat, other_lon):
-    """Metres between two nearby points on a sphere (equirectangular; within 0.5%)."""
-    dy = math.radians(other_lat - lat)
-    dx = math.radians(other_lon - lon) * math.cos(math.radians((lat + other_lat) / 2))
-    return 6_371_008.8 * math.hypot(dx, dy)
+# WGS-84: semi-major axis and the square of the first eccentricity.
+_A = 6_378_137.0
+_E2 = (2 - 1 / 298.257223563) / 298.257223563
+_NEAR = 0.01  # degrees: about a kilometre
 
 
-@functools.lru_cache(maxsize=4096)
-def _metres(lat, lon, other_lat, other_lon):
-    """Geodesic metres on WGS-84; the same points (one place inspected again) cost nothing."""
-    if (lat, lon) == (other_lat, other_lon):
-        return 0.0
-    return geodesic((lat, lon), (other_lat, other_lon)).meters
+def metres(lat: float, lon: float, other_lat: float, other_lon: float) -> float:
+    """Return the geodesic distance in metres between two points on WGS-84."""
+    if abs(other_lat - lat) > _NEAR or abs(other_lon - lon) > _NEAR:
+        return geodesic((lat, lon), (other_lat, other_lon)).meters
+    # Nearby, the ellipsoid is flat to within micrometres: scale by its radii of
+    # curvature at the mean latitude. As exact as geopy's geodesic at this range and
+    # over a hundred times faster, which a hotspot, one distance per report, feels.
+    phi = math.radians((lat + other_lat) / 2)
+    w = 1 - _E2 * math.sin(phi) ** 2
+    across = _A / math.sqrt(w)  # prime vertical
+    along = across * (1 - _E2) / w  # meridian
+    return math.hypot(
+        along * math.radians(other_lat - lat),
+        across * math.cos(phi) * math.radians(other_lon - lon),
+    )
 
 
 class DuplicateFinder:
     """Open hazards of a category near a point, or sharing a photo (SPEC §3).
+
+    A new report is linked to the *originals* within the radius: open hazards not
+    themselves waiting as a possible duplicate of an earlier one (no pending link
+    from them). At a hotspot, a blocked lane every volunteer walks past, each later
+    report is then linked to the first one, not to every report before it, and
+    costs what a report elsewhere does. A report near no original but near
+    duplicates (a chain along a street, or a spot whose first report was closed)
+    is linked to the earliest of those, so it still reaches the office. The same
+    photo (same sha256) on another hazard, open or not, is always a link.
 
     Built from one query for a whole batch of new reports; each new hazard is
     added as it is filed, so later reports of the batch see earlier ones exactly
@@ -123,9 +144,19 @@ class DuplicateFinder:
     least the radius wide, so a point is compared only with its neighbours.
     """
 
-    def __init__(self, session, category_ids, points, received_at, photos, policy):
+    def __init__(
+        self,
+        session: Session,
+        category_ids: Iterable[int],
+        points: Sequence[tuple[float, float]],
+        received_at: datetime,
+        photos: Sequence[str],
+        policy: Policy,
+    ) -> None:
         self.radius = policy.duplicate_radius_m
-        self._cells, self._photos = {}, {}
+        # Cells of originals and of hazards linked already, each in filing order.
+        self._originals, self._linked, self._photos = {}, {}, {}
+        self._filed = 0
         if not points:
             return
         margin = self.radius / 111_000 * 1.5
@@ -133,17 +164,24 @@ class DuplicateFinder:
         widest = max(abs(min(lats)) + margin, abs(max(lats)) + margin)
         self._dlat = margin
         self._dlon = margin / max(math.cos(math.radians(min(widest, 89.0))), 0.01)
+        pending = sa.exists().where(
+            DuplicateLink.hazard_id == Hazard.id, DuplicateLink.dismissed_at.is_(None)
+        )
         rows = session.execute(
-            sa.select(Hazard.id, Hazard.category_id, Hazard.lat, Hazard.lon).where(
+            sa.select(
+                Hazard.id, Hazard.category_id, Hazard.lat, Hazard.lon, pending.label("linked")
+            )
+            .where(
                 Hazard.category_id.in_(set(category_ids)),
                 Hazard.status.in_(OPEN),
                 Hazard.received_at >= received_at - policy.duplicate_window,
                 Hazard.lat.between(min(lats) - margin, max(lats) + margin),
                 Hazard.lon.between(min(lons) - self._dlon, max(lons) + self._dlon),
             )
+            .order_by(Hazard.received_at, Hazard.id)
         )
         for row in rows:
-            self.add(row.id, row.category_id, row.lat, row.lon)
+            self.add(row.id, row.category_id, row.lat, row.lon, linked=row.linked)
         if photos:
             cited = session.execute(
                 sa.select(HazardPhoto.sha256, HazardPhoto.hazard_id)
@@ -156,29 +194,59 @@ class DuplicateFinder:
     def _cell(self, lat, lon):
         return math.floor(lat / self._dlat), math.floor(lon / self._dlon)
 
-    def add(self, hazard_id, category_id, lat, lon, photos=()):
-        """Make a hazard a candidate for the reports that follow."""
+    def add(
+        self,
+        hazard_id: uuid.UUID,
+        category_id: int,
+        lat: float,
+        lon: float,
+        photos: Iterable[str] = (),
+        *,
+        linked: bool = False,
+    ) -> None:
+        """Make a hazard a candidate for the reports that follow; `linked` if it was
+        itself linked as a duplicate of an earlier one."""
         row, col = self._cell(lat, lon)
-        self._cells.setdefault((category_id, row, col), []).append((hazard_id, lat, lon))
+        cells = self._linked if linked else self._originals
+        cells.setdefault((category_id, row, col), []).append((self._filed, hazard_id, lat, lon))
+        self._filed += 1
         for sha in dict.fromkeys(photos):
             self._photos.setdefault(sha, []).append(hazard_id)
 
-    def links(self, hazard_id, category_id, lat, lon, photos=()):
-        """Return {other id: (reason, metres or None)} for a new hazard."""
-        found = {}
+    def _near(
+        self, cells, hazard_id, category_id, lat, lon, *, first_only=False
+    ) -> Iterator[tuple[int, uuid.UUID, float]]:
+        """Yield (filing order, id, metres) of the hazards of `cells` within the radius;
+        with `first_only`, only the earliest filed of each cell."""
         row, col = self._cell(lat, lon)
         for dr in (-1, 0, 1):
             for dc in (-1, 0, 1):
-                for other_id, other_lat, other_lon in self._cells.get(
+                for order, other_id, other_lat, other_lon in cells.get(
                     (category_id, row + dr, col + dc), ()
                 ):
-                    if other_id == hazard_id or _roughly(lat, lon, other_lat, other_lon) > (
-                        self.radius * 1.01 + 1
-                    ):
-                        continue  # far even allowing for the flat-earth estimate's error
-                    distance = _metres(lat, lon, other_lat, other_lon)
-                    if distance <= self.radius:
-                        found[other_id] = ("nearby", distance)
+                    distance = metres(lat, lon, other_lat, other_lon)
+                    if other_id != hazard_id and distance <= self.radius:
+                        yield order, other_id, distance
+                        if first_only:
+                            break
+
+    def links(
+        self,
+        hazard_id: uuid.UUID,
+        category_id: int,
+        lat: float,
+        lon: float,
+        photos: Iterable[str] = (),
+    ) -> dict[uuid.UUID, tuple[str, float | None]]:
+        """Return {other id: (reason, metres or None)} for a new hazard."""
+        near = list(self._near(self._originals, hazard_id, category_id, lat, lon))
+        if not near:
+            # Only duplicates here: the earliest of them, not each (a hotspot whose
+            # first report was closed would otherwise cost the square of its size).
+            near = sorted(
+                self._near(self._linked, hazard_id, category_id, lat, lon, first_only=True)
+            )[:1]
+        found = {other_id: ("nearby", distance) for _, other_id, distance in near}
         for sha in photos:
             for other_id in self._photos.get(sha, ()):
                 if other_id != hazard_id:

@@ -161,7 +161,7 @@ def _extension_until(hazard, until, now):
     return workdays.end_of_day(until)
 
 
-def _merge_into(session, hazard, into_id):
+def _merge_into(session, hazard, into_id, now):
     target = session.get(Hazard, into_id)
     if target is None:
         raise InvalidInput("no hazard to merge into", errors={"into": ["unknown hazard"]})
@@ -178,10 +178,58 @@ def _merge_into(session, hazard, into_id):
             )
             have.add((link.sha256, link.phase))
     hazard.duplicate_of_id = target.id
-    _dismiss_links(session, hazard.id, target.id, now=None)
+    _dismiss_links(session, hazard.id, target.id, now=now)
+    _move_waiting_links(session, hazard, target, now)
     session.flush()
     assess_citations(session, [link.sha256 for link in hazard.photo_links])
     return {"into": str(target.id)}
+
+
+def _move_waiting_links(session, merged, target, now):
+    """Point the open reports still waiting as possible duplicates of a merged hazard at
+    the hazard it was merged into, which now holds its photos and reporters.
+
+    A report at a hotspot is linked to the first report there only (see
+    routing.DuplicateFinder); when the office merges that one into another, the rest
+    still wait for a decision, now about that other. A pair the office has decided
+    on, or that waits already, is not linked twice.
+    """
+    waiting = session.execute(
+        sa.select(DuplicateLink, Hazard.lat, Hazard.lon)
+        .join(Hazard, Hazard.id == DuplicateLink.hazard_id)
+        .where(
+            DuplicateLink.other_id == merged.id,
+            DuplicateLink.hazard_id != target.id,
+            DuplicateLink.dismissed_at.is_(None),
+            Hazard.status.in_(OPEN),
+        )
+    ).all()
+    if not waiting:
+        return
+    ids = [link.hazard_id for link, _, _ in waiting]
+    pairs = sa.select(DuplicateLink.hazard_id, DuplicateLink.other_id).where(
+        sa.or_(
+            sa.and_(DuplicateLink.hazard_id.in_(ids), DuplicateLink.other_id == target.id),
+            sa.and_(DuplicateLink.hazard_id == target.id, DuplicateLink.other_id.in_(ids)),
+        )
+    )
+    paired = {tuple(row) for row in session.execute(pairs)}
+    for link, lat, lon in waiting:
+        link.dismissed_at = now
+        if (link.hazard_id, target.id) in paired or (target.id, link.hazard_id) in paired:
+            continue
+        distance = None
+        if link.distance_m is not None:
+            distance = routing.metres(lat, lon, target.lat, target.lon)
+        session.add(
+            DuplicateLink(
+                hazard_id=link.hazard_id,
+                other_id=target.id,
+                reason=link.reason,
+                distance_m=distance,
+                created_at=now,
+            )
+        )
 
 
 def _dismiss_links(session, one, other, now):
@@ -250,7 +298,7 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
         data = {"until": hazard.extension_requested_until.isoformat()}
         hazard.extension_requested_until = None
     elif step.type == "merge":
-        data = _merge_into(session, hazard, step.into)
+        data = _merge_into(session, hazard, step.into, now)
     elif step.type == "classify":
         data = {"severity": step.severity, "was": hazard.severity}
         hazard.severity = step.severity

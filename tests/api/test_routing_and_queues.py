@@ -12,7 +12,17 @@ from server.models import User, utcnow
 from server.services.coords import to_wgs84
 from server.services.demo import district_geojson, grid_centre
 from server.services.hazards import NewReport, report_hazard
-from tests.helpers import assert_problem, file_report, login, report_body, take, upload
+from tests.helpers import (
+    assert_problem,
+    at_the_spot,
+    duplicate_links,
+    file_report,
+    login,
+    report_body,
+    take,
+    upload,
+)
+from tests.photos import jpeg, sha
 
 
 @pytest.fixture
@@ -296,3 +306,86 @@ def test_after_photo_identical_to_the_report_photo_is_flagged_reused(client, dem
     details = client.get(f"/api/v1/hazards/{hid}", headers=office).json["photo_details"]
     after = [d for d in details if d["phase"] == "after"][0]
     assert "reused" in after["flags"]
+
+
+# A hotspot (SPEC §3): a blocked fire lane every volunteer walks past. Each later report
+# is a possible duplicate of the first one, not of every report before it.
+
+
+def test_each_report_at_a_hotspot_is_linked_to_the_first_only(client, office):
+    volunteer, gridworker = login(client, "volunteer"), login(client, "gridworker")
+    ids = [
+        file_report(client, (volunteer, gridworker)[n % 2], **at_the_spot(n))["id"]
+        for n in range(30)
+    ]
+    first, later = ids[0], ids[1:]
+    links = duplicate_links(client, office)
+    assert set(links) == set(ids)  # every one of them waits for the office
+    assert links[first] == {(hid, first) for hid in later}
+    assert all(links[hid] == {(hid, first)} for hid in later)
+    queue = client.get("/api/v1/queue?view=duplicates&limit=200", headers=office).json["items"]
+    [link] = next(item for item in queue if item["id"] == later[-1])["duplicates"]
+    assert link["reason"] == "nearby" and 0 < link["distance_m"] < 30
+
+
+def test_a_report_the_office_unlinks_at_a_hotspot_is_a_hazard_of_its_own(client, office):
+    volunteer = login(client, "volunteer")
+    first, second, third = (
+        file_report(client, volunteer, **at_the_spot(n))["id"] for n in range(3)
+    )
+    take(client, office, third, "unlink", other=first)  # the other lane of the same gate
+    assert third not in duplicate_links(client, office)
+    fourth = file_report(client, volunteer, **at_the_spot(3))["id"]
+    links = duplicate_links(client, office)
+    assert links[fourth] == {(fourth, first), (fourth, third)}  # either may be the one
+    assert links[second] == {(second, first)}
+
+
+def test_merging_a_hotspots_first_report_away_moves_the_others_onto_where_it_went(client, office):
+    volunteer = login(client, "volunteer")
+    ids = [file_report(client, volunteer, **at_the_spot(n))["id"] for n in range(6)]
+    first, second, invalid, rest = ids[0], ids[1], ids[2], ids[3:]
+    take(client, office, invalid, "invalidate", note="拍错了地方")
+    take(client, office, first, "merge", into=second)  # the second report says more
+    links = duplicate_links(client, office)
+    assert first not in links and invalid not in links
+    assert links[second] == {(hid, second) for hid in rest}  # not the invalid one
+    assert all(links[hid] == {(hid, second)} for hid in rest)
+    latest = file_report(client, volunteer, **at_the_spot(6))["id"]
+    assert duplicate_links(client, office)[latest] == {(latest, second)}
+    for hid in [*rest, latest]:
+        assert take(client, office, hid, "merge", into=second)["duplicate_of"] == second
+    assert duplicate_links(client, office) == {}
+
+
+def test_a_report_near_only_a_duplicate_is_linked_to_that_one(client, office):
+    volunteer = login(client, "volunteer")
+    lat, lon = grid_centre("110112001002G03")
+    first = file_report(client, volunteer, lat=lat, lon=lon)["id"]
+    second = file_report(client, volunteer, lat=lat + 0.000225, lon=lon)["id"]  # 25 m north
+    third = file_report(client, volunteer, lat=lat + 0.00045, lon=lon)["id"]  # 50 m north
+    links = duplicate_links(client, office)
+    assert links[second] == {(second, first), (third, second)}
+    assert links[third] == {(third, second)}
+
+
+def test_after_a_hotspots_first_report_is_invalidated_the_next_joins_the_earliest_open_one(
+    client, office
+):
+    volunteer = login(client, "volunteer")
+    ids = [file_report(client, volunteer, **at_the_spot(n))["id"] for n in range(4)]
+    take(client, office, ids[0], "invalidate", note="照片与隐患无关")
+    latest = file_report(client, volunteer, **at_the_spot(4))["id"]
+    assert duplicate_links(client, office)[latest] == {(latest, ids[1])}
+
+
+def test_the_same_photo_at_a_hotspot_is_still_a_certain_duplicate(client, office):
+    volunteer = login(client, "volunteer")
+    photo = sha(jpeg(make="hotspot"))
+    ids = [file_report(client, volunteer, **at_the_spot(n))["id"] for n in range(2)]
+    cited = file_report(client, volunteer, photos=[photo], **at_the_spot(2))["id"]
+    again = file_report(client, volunteer, photos=[photo], **at_the_spot(3))["id"]
+    queue = client.get("/api/v1/queue?view=duplicates&limit=200", headers=office).json["items"]
+    [item] = [item for item in queue if item["id"] == again]
+    reasons = {link["other"]: link["reason"] for link in item["duplicates"]}
+    assert reasons == {ids[0]: "nearby", cited: "same_photo"}

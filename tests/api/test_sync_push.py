@@ -8,9 +8,17 @@ import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
-from server.models import Hazard, HazardEvent, SyncReceipt
+from server.models import DuplicateLink, Hazard, HazardEvent, SyncReceipt
 from server.services.demo import grid_centre
-from tests.helpers import add_user, assert_problem, file_report, login, take
+from tests.helpers import (
+    add_user,
+    assert_problem,
+    at_the_spot,
+    duplicate_links,
+    file_report,
+    login,
+    take,
+)
 from tests.photos import jpeg, sha
 
 NOW = datetime.now(UTC)
@@ -540,3 +548,20 @@ def test_request_size_limits_are_settings(app_with, setting, path, body):
     client = app.test_client()
     response = client.post(path, json=body, headers=login(client, "office"))
     assert assert_problem(response, 413)["code"] == "payload_too_large"
+
+
+def test_a_days_reports_at_one_spot_are_each_linked_to_the_first_only(client, demo, app):
+    """SPEC §3 at a hotspot: a blocked fire lane every volunteer walks past."""
+    gridworker, office = login(client, "gridworker"), login(client, "office")
+    batch = [create(n + 1, **at_the_spot(n)) for n in range(30)]
+    assert {r["status"] for r in push(client, gridworker, batch)} == {"applied"}
+    # Another phone, synced later, finds the same spot.
+    more = [create(n - 29, **at_the_spot(n)) for n in range(30, 40)]
+    results = push(client, login(client, "volunteer"), more, device="phone-2")
+    assert {r["status"] for r in results} == {"applied"}
+    first, *later = [mutation["entity_id"] for mutation in batch + more]
+    links = duplicate_links(client, office)
+    assert links[first] == {(hid, first) for hid in later}
+    assert all(links[hid] == {(hid, first)} for hid in later)
+    ids = [uuid.UUID(hid) for hid in later]
+    assert count(app, DuplicateLink, DuplicateLink.hazard_id.in_(ids)) == 39
