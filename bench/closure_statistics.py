@@ -13,21 +13,15 @@ Python (a few dozen), never the hazards themselves.
 """
 
 import argparse
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
-from district_history import bulk_insert, fresh_app, references  # noqa: E402
-from timing import side_by_side_ms  # noqa: E402
-
-from server.extensions import db  # noqa: E402
-from server.services import exports, stats  # noqa: E402
+from bench.district_history import bulk_insert, fresh_app, references
+from bench.timing import side_by_side_ms
+from server.extensions import db
+from server.services import exports, stats
 
 # The same counts by street, written by hand (the figures the weekly table shows).
 HAND_WRITTEN = """

@@ -13,21 +13,16 @@ hand-written SQL. PostgreSQL: TEST_POSTGRES_URL or postgres@127.0.0.1:5432/test
 """
 
 import argparse
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
-from district_history import bulk_insert, fresh_app, references  # noqa: E402
-from timing import median_ms  # noqa: E402
-
-from server.extensions import db  # noqa: E402
-from server.models import User  # noqa: E402
-from server.services import queues  # noqa: E402
+from bench.district_history import bulk_insert, fresh_app, references
+from bench.timing import median_ms
+from server.extensions import db
+from server.models import User
+from server.services import queues
 
 HAND_WRITTEN = """
 SELECT h.*, c.code, c.name_zh, d.code, t.code, s.code, m.code, g.code

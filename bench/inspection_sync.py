@@ -14,22 +14,16 @@ the push at least 25% of executemany's rate.
 
 import argparse
 import random
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
-from district_history import fresh_app  # noqa: E402
-from sync_throughput import settle  # noqa: E402
-
-from server.extensions import db  # noqa: E402
-from server.models import (  # noqa: E402
+from bench.district_history import fresh_app
+from bench.sync_throughput import settle
+from server.extensions import db
+from server.models import (
     Change,
     DuplicateLink,
     Hazard,
@@ -40,8 +34,8 @@ from server.models import (  # noqa: E402
     SyncReceipt,
     User,
 )
-from server.services.inspections import NewItem, create_template, publish  # noqa: E402
-from sync import push  # noqa: E402
+from server.services.inspections import NewItem, create_template, publish
+from sync import push
 
 CATEGORIES = ["fire_lane_blocked", "evacuation_blocked", "ebike_indoor_charging",
               "fire_equipment_damaged", "flammable_piles"]  # fmt: skip

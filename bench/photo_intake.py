@@ -20,14 +20,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PIL import Image
+
+from bench.timing import median_seconds
+from uploads import intake
+from uploads.storage import LocalStorage
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from PIL import Image  # noqa: E402
-from timing import median_seconds  # noqa: E402
-
-from uploads import intake  # noqa: E402
-from uploads.storage import LocalStorage  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "photos"
 MAX_BYTES = 25_000_000

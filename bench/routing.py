@@ -11,19 +11,14 @@ naive loop.
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
+from shapely.geometry import Point, shape
 
-import numpy as np  # noqa: E402
-from shapely.geometry import Point, shape  # noqa: E402
-
-from server.services.areas import AreaIndex  # noqa: E402
-from server.services.demo import EAST, NORTH, SOUTH, WEST, district_geojson  # noqa: E402
+from server.services.areas import AreaIndex
+from server.services.demo import EAST, NORTH, SOUTH, WEST, district_geojson
 
 
 def scaled_district(grids):

@@ -27,22 +27,17 @@ time. `--push-only` stops there, before the bulk loads of the pull figures.
 import argparse
 import hashlib
 import random
-import sys
 import time
 import tracemalloc
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import sqlalchemy as sa
 
-import sqlalchemy as sa  # noqa: E402
-from district_history import bulk_insert, fresh_app, references  # noqa: E402
-from timing import median_ms  # noqa: E402
-
-from server.extensions import db  # noqa: E402
-from server.models import (  # noqa: E402
+from bench.district_history import bulk_insert, fresh_app, references
+from bench.timing import median_ms
+from server.extensions import db
+from server.models import (
     Change,
     DuplicateLink,
     Hazard,
@@ -50,8 +45,8 @@ from server.models import (  # noqa: E402
     SyncReceipt,
     User,
 )
-from server.services.demo import EAST, NORTH, SOUTH, WEST, grid_centre  # noqa: E402
-from sync import feed, push  # noqa: E402
+from server.services.demo import EAST, NORTH, SOUTH, WEST, grid_centre
+from sync import feed, push
 
 # The hotspot: a grid no demo hazard lies in; reports scatter ±0.00008° around its
 # centre (about ±9 m), so every two of them are within the 30 m duplicate radius.

@@ -125,7 +125,7 @@ def push(
             return results
         except _Interrupted as interrupted:
             session.commit()  # the mutations finished before the failure stand
-            raise interrupted.__cause__ from None
+            raise interrupted.failure from None
         except BaseException as error:
             session.rollback()
             # Another request of this device, or a step on the same hazard,
@@ -156,6 +156,10 @@ def _race(error: BaseException) -> bool:
 
 class _Interrupted(Exception):
     """Something failed part-way through a push; what finished before it may commit."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
 
 
 def _touch_device(session, user, device_id, now):
@@ -289,7 +293,7 @@ def _push(session, user, device_id, mutations, now, policy):
         if _race(error):
             raise
         device.last_seq = batch.done
-        raise _Interrupted from error
+        raise _Interrupted(error) from error
     device.last_seq = expected - 1
     session.flush()
     return batch.results

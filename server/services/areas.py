@@ -67,7 +67,7 @@ class AreaIndex:
 
 
 _index_lock = threading.Lock()
-_index_cache = {}
+_index_cache: dict[str, tuple] = {}
 
 
 def area_index(session):

@@ -176,7 +176,11 @@ def report_hazards(
     districts = dict(
         session.execute(sa.select(Area.id, Area.parent_id).where(Area.level == "street")).all()
     )
-    filed, hazards, events, citations, links = [], [], [], [], []
+    filed: list[Filed] = []
+    hazards: list[dict] = []
+    events: list[dict] = []
+    citations: list[dict] = []
+    links: list[dict] = []
     batch = enumerate(zip(reports, prints, points, strict=True))
     for n, (report, fingerprint, (lat, lon)) in batch:
         if report.id in known:
@@ -184,7 +188,7 @@ def report_hazards(
             if payload_hash == fingerprint:
                 filed.append(Filed(report.id, version=version))
             else:
-                error = AlreadyExists(
+                error: DomainError = AlreadyExists(
                     "a different hazard was already filed with this id",
                     errors={"id": [str(report.id)]},
                 )
@@ -256,7 +260,7 @@ def report_hazards(
             hazard["routing_note"] = OUTSIDE
         else:
             area_ids = [where["grid"], where["community"], where["street"]]
-            area_ids.append(districts.get(where["street"]))
+            area_ids.append(districts.get(where["street"]) if where["street"] else None)
             department = router.department(category.id, area_ids)
             if department is None:
                 hazard["routing_note"] = no_rule(category.code)
@@ -294,7 +298,7 @@ def report_hazards(
             (DuplicateLink, links),
         ):
             if rows:
-                connection.execute(sa.insert(model.__table__), rows)
+                connection.execute(sa.insert(model.__table__), rows)  # type: ignore[arg-type]
         note_new_hazards(session, [hazard["id"] for hazard in hazards])
         assess_citations(session, photos, policy.photos)
     return filed

@@ -32,7 +32,7 @@ def decode_cursor(cursor, kinds):
 
 
 PARSERS = {datetime: datetime.fromisoformat, uuid.UUID: uuid.UUID}
-_composed = {}
+_composed: dict[tuple, sa.Select] = {}
 
 
 def _compose(query, keys, with_cursor, descending):

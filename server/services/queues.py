@@ -67,7 +67,7 @@ def _selection(view, role):
     ), URGENT_FIRST
 
 
-_statements = {}
+_statements: dict[tuple, sa.Select] = {}
 
 
 def _statement(view, role):

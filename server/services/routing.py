@@ -155,7 +155,9 @@ class DuplicateFinder:
     ) -> None:
         self.radius = policy.duplicate_radius_m
         # Cells of originals and of hazards linked already, each in filing order.
-        self._originals, self._linked, self._photos = {}, {}, {}
+        self._originals: dict[tuple, list] = {}
+        self._linked: dict[tuple, list] = {}
+        self._photos: dict[str, list[uuid.UUID]] = {}
         self._filed = 0
         if not points:
             return
@@ -246,7 +248,9 @@ class DuplicateFinder:
             near = sorted(
                 self._near(self._linked, hazard_id, category_id, lat, lon, first_only=True)
             )[:1]
-        found = {other_id: ("nearby", distance) for _, other_id, distance in near}
+        found: dict[uuid.UUID, tuple[str, float | None]] = {
+            other_id: ("nearby", distance) for _, other_id, distance in near
+        }
         for sha in photos:
             for other_id in self._photos.get(sha, ()):
                 if other_id != hazard_id:
