@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from server import create_app
+from server.demo import load_demo
 from server.extensions import db
 from server.models import Area, Category, Department, User
-from server.services.demo import load_demo
 
 PG = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test").replace(
     "postgresql://", "postgresql+psycopg://", 1

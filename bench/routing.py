@@ -17,8 +17,8 @@ from types import SimpleNamespace
 import numpy as np
 from shapely.geometry import Point, shape
 
+from server.demo import EAST, NORTH, SOUTH, WEST, district_geojson
 from server.services.areas import AreaIndex
-from server.services.demo import EAST, NORTH, SOUTH, WEST, district_geojson
 
 
 def scaled_district(grids):

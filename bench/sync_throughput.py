@@ -36,6 +36,7 @@ import sqlalchemy as sa
 
 from bench.district_history import bulk_insert, fresh_app, references
 from bench.timing import median_ms
+from server.demo import EAST, NORTH, SOUTH, WEST, grid_centre
 from server.extensions import db
 from server.models import (
     Change,
@@ -45,7 +46,6 @@ from server.models import (
     SyncReceipt,
     User,
 )
-from server.services.demo import EAST, NORTH, SOUTH, WEST, grid_centre
 from sync import feed, push
 
 # The hotspot: a grid no demo hazard lies in; reports scatter ±0.00008° around its

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from server import create_app
+from server import demo as demo_service
 from server.extensions import db
 from server.models import Base, SyncState, new_epoch
-from server.services import demo as demo_service
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -2,7 +2,7 @@
 
 import uuid
 
-from server.services.demo import DEMO_PASSWORD, grid_centre
+from server.demo import DEMO_PASSWORD, grid_centre
 
 # Grid 110112001001G01 belongs to 中仓街道 / 中仓社区 and the demo grid worker.
 GRID_OF_GRIDWORKER = "110112001001G01"

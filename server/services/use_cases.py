@@ -7,7 +7,8 @@ services inside its own transaction (sync.push), through the same services and
 the same schemas.
 """
 
-from server.services import accounts, areas, demo, hazards, inspections, photos, routing, steps
+from server import demo
+from server.services import accounts, areas, hazards, inspections, photos, routing, steps
 from server.services.unit_of_work import Claimed, use_case, version_moved
 
 # Reports and the lifecycle (闭环)

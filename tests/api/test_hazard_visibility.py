@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.services.demo import grid_centre
+from server.demo import grid_centre
 from tests.helpers import (
     GRID_OF_GRIDWORKER,
     OTHER_GRID,

@@ -5,9 +5,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from server.demo import grid_centre
 from server.extensions import db
 from server.models import Hazard, Inspection, InspectionAnswer, Place
-from server.services.demo import grid_centre
 from tests.api.test_inspection_campaign import V1, inspection, mutation, place, sync
 from tests.helpers import assert_problem, login
 

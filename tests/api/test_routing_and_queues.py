@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 from geopy.distance import geodesic
 
+from server.demo import district_geojson, grid_centre
 from server.extensions import db
 from server.models import User, utcnow
 from server.services.coords import to_wgs84
-from server.services.demo import district_geojson, grid_centre
 from server.services.hazards import NewReport, report_hazard
 from tests.helpers import (
     assert_problem,

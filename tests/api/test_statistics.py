@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from server.demo import grid_centre
 from server.extensions import db
 from server.models import Hazard, User
 from server.services import stats
-from server.services.demo import grid_centre
 from server.services.hazards import NewReport, report_hazard
 from server.services.lifecycle import Step
 from server.services.steps import StepRequest, apply_step

@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.services.demo import grid_centre
+from server.demo import grid_centre
 from sync.client import SyncClient, SyncFailed
 from tests.helpers import file_report, login, take
 from tests.photos import jpeg

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from server.demo import grid_centre
 from server.extensions import db
 from server.models import DuplicateLink, Hazard, HazardEvent, SyncReceipt
-from server.services.demo import grid_centre
 from tests.helpers import (
     add_user,
     assert_problem,

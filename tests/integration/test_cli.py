@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from server.demo import district_geojson
 from server.extensions import db
 from server.models import Area, Base, Category, Department, Hazard, User
-from server.services.demo import district_geojson
 from tests.conftest import SCHEMA_PREFIX, empty_all_tables, fresh_database, make_app
 
 
@@ -194,8 +194,8 @@ def test_upgrading_to_0010_keeps_the_photos_of_answers_filed_before(fresh_app):
 
     from flask_migrate import downgrade, upgrade
 
+    from server.demo import load_demo
     from server.models import InspectionPhoto
-    from server.services.demo import load_demo
     from server.services.inspections import NewAnswer, NewInspection, submit_inspection
 
     directory = fresh_app.extensions["migrate"].directory

@@ -1,5 +1,9 @@
-"""The demo district: a 通州区-like district with streets, communities, grids,
-departments, categories, one user per role and a few reports. Safe to load twice."""
+"""The demo district (通州区（演示）): areas, departments, categories, one user per role
+and a few reports; safe to load twice.
+
+Data for trying the product and for the tests, not a rule of it: it lives beside the
+services, which it calls like any other door does, not among them.
+"""
 
 import uuid
 from dataclasses import dataclass
@@ -7,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from server.demo.inspections import load_demo_inspections
 from server.models import Area, Category, Department, Hazard, RoutingRule, User
 from server.services.accounts import create_user
 from server.services.areas import import_areas
-from server.services.demo_inspections import load_demo_inspections
 from server.services.hazards import NewReport, report_hazard
 
 DISTRICT = ("110112", "通州区（演示）")
