@@ -22,10 +22,10 @@ import sqlalchemy as sa
 
 from schemas.sync import STEP_MUTATIONS, MutationField, MutationSchema, Unreadable
 from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, utcnow
-from server.services.corrections import correct_report
 from server.services.errors import DomainError, NotFound
 from server.services.fingerprint import canonical_hash
 from server.services.hazards import NewReport, report_hazards, time_flag
+from server.services.hazards.corrections import correct_report
 from server.services.inspections import (
     NewPlace,
     add_place,

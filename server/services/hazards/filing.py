@@ -1,4 +1,4 @@
-"""Hazard reports: filing (idempotent on the phone's id), reading, and who may see what."""
+"""Filing reports (随手拍): idempotent on the phone's id, placed, routed and deadlined at once."""
 
 import uuid
 from collections.abc import Sequence
@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from server.models import (
     Area,
@@ -16,19 +16,16 @@ from server.models import (
     Hazard,
     HazardEvent,
     HazardPhoto,
-    Photo,
     User,
     utcnow,
 )
 from server.models.sync import note_new_hazards
-from server.services import paging, workdays
 from server.services.areas import area_index
 from server.services.coords import to_wgs84
 from server.services.errors import (
     AlreadyExists,
     DomainError,
     InvalidInput,
-    NotFound,
     PermissionDenied,
 )
 from server.services.fingerprint import canonical_hash
@@ -36,8 +33,6 @@ from server.services.photos import assess_citations
 from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.routing import OUTSIDE, DuplicateFinder, Router, no_rule
 from server.services.steps import assignment
-from server.services.visibility import may_see_reporter, visible_to
-from server.vocabulary import OPEN
 
 REPORTING_ROLES = ("volunteer", "grid_worker", "office")
 
@@ -80,28 +75,6 @@ class NewReport:
         content["photos"] = list(self.photos)
         content["reporter"] = reporter_id
         return canonical_hash(content)
-
-
-@dataclass(frozen=True)
-class HazardFilter:
-    """What a hazard list is narrowed to; every field is optional."""
-
-    status: tuple[str, ...] = ()
-    category: str | None = None
-    street: str | None = None
-    department: str | None = None
-    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
-    since: datetime | None = None
-    overdue: bool | None = None
-    escalation: int | None = None  # at least this 督办 level
-
-
-@dataclass
-class Page:
-    """One page of a keyset-paginated list."""
-
-    items: list
-    next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,210 +300,4 @@ def _event_row(event_id, hazard_id, seq, type_, actor_id, at, from_status, to_st
         "note": None,
         "data": {},
         "payload_hash": None,
-    }
-
-
-# Reads go through one select of exactly what a record shows: hazards joined to the
-# codes of their category, departments and areas (no ORM objects, no polygons).
-_lead, _territorial = aliased(Department), aliased(Department)
-_street, _community, _grid = aliased(Area), aliased(Area), aliased(Area)
-_original = aliased(Hazard)  # the hazard a duplicate was merged into
-RECORDS = (
-    sa.select(
-        Hazard.id,
-        Hazard.reporter_id,
-        Hazard.description,
-        Hazard.lat,
-        Hazard.lon,
-        Hazard.accuracy_m,
-        Hazard.crs,
-        Hazard.address,
-        Hazard.observed_at,
-        Hazard.received_at,
-        Hazard.time_flag,
-        Hazard.status,
-        Hazard.severity,
-        Hazard.version,
-        Hazard.deadline,
-        Hazard.deadline_basis,
-        Hazard.extension_requested_until,
-        Hazard.closed_at,
-        Hazard.duplicate_of_id,
-        _original.status.label("original_status"),
-        _original.closed_at.label("original_closed_at"),
-        Hazard.routing_note,
-        Hazard.place_id,
-        Hazard.inspection_id,
-        Category.code.label("category"),
-        Category.name_zh.label("category_name"),
-        _lead.code.label("lead_department"),
-        _territorial.code.label("territorial_department"),
-        _street.code.label("street"),
-        _community.code.label("community"),
-        _grid.code.label("grid"),
-        User.username.label("reporter_username"),
-        User.display_name.label("reporter_display_name"),
-        User.phone.label("reporter_phone"),
-        User.role.label("reporter_role"),
-    )
-    .join(Category, Category.id == Hazard.category_id)
-    .join(User, User.id == Hazard.reporter_id)
-    .outerjoin(_lead, _lead.id == Hazard.lead_department_id)
-    .outerjoin(_territorial, _territorial.id == Hazard.territorial_department_id)
-    .outerjoin(_street, _street.id == Hazard.street_id)
-    .outerjoin(_community, _community.id == Hazard.community_id)
-    .outerjoin(_grid, _grid.id == Hazard.grid_id)
-    .outerjoin(_original, _original.id == Hazard.duplicate_of_id)
-)
-
-
-# Built once: the photos cited by a page of hazards, arrived or not.
-CITATIONS = (
-    sa.select(
-        HazardPhoto.hazard_id,
-        HazardPhoto.sha256,
-        HazardPhoto.phase,
-        HazardPhoto.flags,
-        HazardPhoto.distance_m,
-        Photo.sha256.is_not(None).label("present"),
-    )
-    .outerjoin(Photo, Photo.sha256 == HazardPhoto.sha256)
-    .where(HazardPhoto.hazard_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(HazardPhoto.hazard_id, HazardPhoto.position)
-)
-
-
-def records_for(session, rows, viewer, *, now=None, policy=DEFAULT_POLICY):
-    """Return the records of selected rows, with their photo citations (one more query)."""
-    now = now or utcnow()
-    cutoffs = workdays.escalation_cutoffs(now, policy.escalation_days)
-    links = {}
-    if rows:
-        ids = [row.id for row in rows]
-        cited = session.connection().execute(CITATIONS, {"ids": ids})
-        for link in cited:
-            links.setdefault(link.hazard_id, []).append(link)
-    return [hazard_record(row, links.get(row.id, []), viewer, now, cutoffs) for row in rows]
-
-
-def get_record(session, viewer, hazard_id, *, check_visible=True, policy=DEFAULT_POLICY):
-    """Return the record of one hazard the viewer may see; anything else is NotFound."""
-    query = RECORDS.where(Hazard.id == hazard_id)
-    if check_visible:
-        query = query.where(visible_to(viewer))
-    row = session.connection().execute(query).one_or_none()
-    if row is None:
-        raise NotFound("no such hazard")
-    return records_for(session, [row], viewer, policy=policy)[0]
-
-
-def _code_id(model, code):
-    return sa.select(model.id).where(model.code == code).scalar_subquery()
-
-
-def filtered(query, filters, *, now, policy=DEFAULT_POLICY):
-    """Narrow a hazard query by a HazardFilter."""
-    if filters.status:
-        query = query.where(Hazard.status.in_(filters.status))
-    if filters.category:
-        query = query.where(Hazard.category_id == _code_id(Category, filters.category))
-    if filters.street:
-        query = query.where(Hazard.street_id == _code_id(Area, filters.street))
-    if filters.department:
-        query = query.where(Hazard.lead_department_id == _code_id(Department, filters.department))
-    if filters.bbox:
-        min_lon, min_lat, max_lon, max_lat = filters.bbox
-        query = query.where(
-            Hazard.lon.between(min_lon, max_lon), Hazard.lat.between(min_lat, max_lat)
-        )
-    if filters.since:
-        query = query.where(Hazard.received_at >= filters.since)
-    overdue = sa.and_(Hazard.status.in_(OPEN), Hazard.deadline < now)
-    if filters.overdue is True:
-        query = query.where(overdue)
-    elif filters.overdue is False:
-        query = query.where(sa.not_(overdue) | Hazard.deadline.is_(None))
-    if filters.escalation:
-        cutoff = workdays.escalation_cutoff(now, filters.escalation, policy.escalation_days)
-        query = query.where(Hazard.status.in_(OPEN), Hazard.deadline < cutoff)
-    return query
-
-
-NEWEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id", uuid.UUID)]
-
-
-def list_hazards(session, viewer, filters, *, limit, cursor=None, now=None, policy=DEFAULT_POLICY):
-    """Return a Page of the records of hazards the viewer may see, newest first."""
-    now = now or utcnow()
-    query = filtered(RECORDS.where(visible_to(viewer)), filters, now=now, policy=policy)
-    rows, next_cursor = paging.page(
-        session, query, NEWEST_FIRST, limit=limit, cursor=cursor, descending=True
-    )
-    return Page(
-        items=records_for(session, rows, viewer, now=now, policy=policy), next_cursor=next_cursor
-    )
-
-
-def _photo_detail(link, viewer):
-    detail = {"sha256": link.sha256, "phase": link.phase, "missing": not link.present}
-    if viewer.role == "office":
-        detail["flags"] = link.flags
-        detail["distance_m"] = link.distance_m
-    return detail
-
-
-def hazard_record(row, links, viewer, now, cutoffs):
-    """Return a hazard as plain values, leaving out the reporter unless the viewer may know.
-
-    `cutoffs` are workdays.escalation_cutoffs(now): computed once for a whole page.
-    """
-    overdue = bool(row.status in OPEN and row.deadline is not None and now > row.deadline)
-    reporter = None
-    if may_see_reporter(viewer, row):
-        reporter = {
-            "username": row.reporter_username,
-            "display_name": row.reporter_display_name,
-            "phone": row.reporter_phone,
-            "role": row.reporter_role,
-        }
-    return {
-        "id": row.id,
-        "category": row.category,
-        "category_name": row.category_name,
-        "description": row.description,
-        "lat": row.lat,
-        "lon": row.lon,
-        "accuracy_m": row.accuracy_m,
-        "crs": row.crs,
-        "address": row.address,
-        "observed_at": row.observed_at,
-        "received_at": row.received_at,
-        "time_flag": row.time_flag,
-        "status": row.status,
-        "severity": row.severity,
-        "version": row.version,
-        "deadline": row.deadline,
-        "deadline_basis": row.deadline_basis,
-        "overdue": overdue,
-        "escalation": workdays.level_from_cutoffs(row.deadline, cutoffs) if overdue else 0,
-        "extension_requested_until": row.extension_requested_until,
-        "closed_at": row.closed_at,
-        "duplicate_of": row.duplicate_of_id,
-        # The public outcome: a report merged into another follows that one's fate.
-        "outcome": {
-            "status": row.original_status if row.duplicate_of_id else row.status,
-            "closed_at": row.original_closed_at if row.duplicate_of_id else row.closed_at,
-        },
-        "lead_department": row.lead_department,
-        "territorial_department": row.territorial_department,
-        "street": row.street,
-        "community": row.community,
-        "grid": row.grid,
-        "routing_note": row.routing_note,
-        "place": row.place_id,
-        "inspection": row.inspection_id,
-        "photos": [link.sha256 for link in links if link.phase == "report"],
-        "photo_details": [_photo_detail(link, viewer) for link in links],
-        "mine": row.reporter_id == viewer.id,
-        "reporter": reporter,
     }

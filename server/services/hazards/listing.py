@@ -1,0 +1,89 @@
+"""Hazard lists: what a viewer may see, narrowed by filters, newest first, in pages."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from server.models import (
+    Area,
+    Category,
+    Department,
+    Hazard,
+    utcnow,
+)
+from server.services import paging, workdays
+from server.services.hazards.records import RECORDS, records_for
+from server.services.policy import DEFAULT_POLICY
+from server.services.visibility import visible_to
+from server.vocabulary import OPEN
+
+
+@dataclass(frozen=True)
+class HazardFilter:
+    """What a hazard list is narrowed to; every field is optional."""
+
+    status: tuple[str, ...] = ()
+    category: str | None = None
+    street: str | None = None
+    department: str | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    since: datetime | None = None
+    overdue: bool | None = None
+    escalation: int | None = None  # at least this 督办 level
+
+
+@dataclass
+class Page:
+    """One page of a keyset-paginated list."""
+
+    items: list
+    next_cursor: str | None = None
+
+
+def _code_id(model, code):
+    return sa.select(model.id).where(model.code == code).scalar_subquery()
+
+
+def filtered(query, filters, *, now, policy=DEFAULT_POLICY):
+    """Narrow a hazard query by a HazardFilter."""
+    if filters.status:
+        query = query.where(Hazard.status.in_(filters.status))
+    if filters.category:
+        query = query.where(Hazard.category_id == _code_id(Category, filters.category))
+    if filters.street:
+        query = query.where(Hazard.street_id == _code_id(Area, filters.street))
+    if filters.department:
+        query = query.where(Hazard.lead_department_id == _code_id(Department, filters.department))
+    if filters.bbox:
+        min_lon, min_lat, max_lon, max_lat = filters.bbox
+        query = query.where(
+            Hazard.lon.between(min_lon, max_lon), Hazard.lat.between(min_lat, max_lat)
+        )
+    if filters.since:
+        query = query.where(Hazard.received_at >= filters.since)
+    overdue = sa.and_(Hazard.status.in_(OPEN), Hazard.deadline < now)
+    if filters.overdue is True:
+        query = query.where(overdue)
+    elif filters.overdue is False:
+        query = query.where(sa.not_(overdue) | Hazard.deadline.is_(None))
+    if filters.escalation:
+        cutoff = workdays.escalation_cutoff(now, filters.escalation, policy.escalation_days)
+        query = query.where(Hazard.status.in_(OPEN), Hazard.deadline < cutoff)
+    return query
+
+
+NEWEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id", uuid.UUID)]
+
+
+def list_hazards(session, viewer, filters, *, limit, cursor=None, now=None, policy=DEFAULT_POLICY):
+    """Return a Page of the records of hazards the viewer may see, newest first."""
+    now = now or utcnow()
+    query = filtered(RECORDS.where(visible_to(viewer)), filters, now=now, policy=policy)
+    rows, next_cursor = paging.page(
+        session, query, NEWEST_FIRST, limit=limit, cursor=cursor, descending=True
+    )
+    return Page(
+        items=records_for(session, rows, viewer, now=now, policy=policy), next_cursor=next_cursor
+    )
