@@ -13,7 +13,11 @@ from server.services.unit_of_work import Claimed, use_case, version_moved
 
 # Reports and the lifecycle (闭环)
 file_report = use_case(hazards.report_hazard, Claimed("hazards"))
-take_step = use_case(steps.apply_step, version_moved, Claimed("hazard_events"))
+# A merge moves photo citations onto the original without moving its version, so two
+# merges into one hazard at once meet on hazard_photos, not on the version.
+take_step = use_case(
+    steps.apply_step, version_moved, Claimed("hazard_events"), Claimed("hazard_photos")
+)
 accept_photo = photos.accept_photo  # its own unit of work: files on disk go with the row
 reprocess_photo = use_case(photos.reprocess)
 assess_photos = use_case(photos.assess_citations)
@@ -22,7 +26,7 @@ assess_photos = use_case(photos.assess_citations)
 sign_in = use_case(accounts.issue_token)
 sign_out = use_case(accounts.revoke_token)
 create_account = use_case(accounts.create_user, Claimed("users"))
-change_account = use_case(accounts.update_user)
+change_account = use_case(accounts.update_user, version_moved)  # two saving one's grids
 sign_out_device = use_case(accounts.revoke_device)
 
 # Reference data the office edits: categories, routing rules, areas

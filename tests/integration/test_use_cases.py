@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
+from server.demo import DEMO_PASSWORD, DEMO_USERS, grid_centre
 from server.extensions import db
 from server.models import (
     Area,
@@ -49,7 +50,6 @@ from server.models import (
     utcnow,
 )
 from server.services import accounts, photos, routing, unit_of_work, use_cases
-from server.services.demo import DEMO_PASSWORD, DEMO_USERS, grid_centre
 from server.services.errors import (
     AlreadyExists,
     AuthenticationFailed,
@@ -361,12 +361,6 @@ def test_a_step_whose_hazard_moved_meanwhile_is_taken_again_on_the_new_version(s
         assert other.get(Hazard, demo_hazard(0)).version == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="take_step does not name Claimed('hazard_photos'): the second merge fails "
-    "instead of running again and finding the first one's citation",
-)
 def test_two_duplicates_sharing_a_photo_merged_into_one_hazard_at_once_both_merge(session, demo):
     """Two reports cite one photo; two office staff merge one each into the original at
     the same moment. Each merge moves the photo's citation onto the original, whose own
