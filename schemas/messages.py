@@ -6,6 +6,7 @@ better an English reason than none.
 """
 
 import re
+from collections.abc import Callable
 
 _EXACT = {
     "Missing data for required field.": "缺少必填字段。",
@@ -30,7 +31,27 @@ _EXACT = {
     "a mutation is an object": "每条变更必须是一个对象。",
 }
 
-_PATTERNS = [
+# The domain's own words for what it cannot find (services' InvalidInput messages).
+_UNKNOWN = {
+    "category": "隐患类别",
+    "hazard category": "隐患类别",
+    "department": "部门",
+    "grid": "网格",
+    "place": "检查对象",
+    "place type": "检查对象类型",
+    "place types": "检查对象类型",
+    "task": "检查任务",
+    "hazard": "隐患",
+    "crs": "坐标系",
+    "parent area": "上级区域",
+    "or unpublished checklist version": "或未发布的检查清单版本",
+}
+
+_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(rf"unknown ({'|'.join(sorted(_UNKNOWN, key=len, reverse=True))})\b(.*)"),
+        lambda m: f"未知的{_UNKNOWN[m.group(1)]}{m.group(2)}",
+    ),
     (
         re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."),
         r"必须在 \1 到 \2 之间。",

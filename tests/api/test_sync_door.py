@@ -221,3 +221,12 @@ def _next_seq(client, headers):
             sa.select(sa.func.max(SyncReceipt.seq)).where(SyncReceipt.device_id == "phone-1")
         )
     return (last or 0) + 1
+
+
+def test_a_refusal_by_the_rules_reads_as_a_sentence_not_a_dict(client, demo):
+    grid = login(client, "gridworker")
+    [refused] = results(client, grid, [create(1, category="ufo")])
+    assert refused["status"] == "rejected" and refused["code"] == "invalid_input"
+    assert refused["reason"] == "unknown hazard category (category: unknown category 'ufo')"
+    assert refused["reason_zh"] == "数据不符合规则（category: 未知的隐患类别 'ufo'）"
+    assert refused["errors"] == {"category": ["unknown category 'ufo'"]}
