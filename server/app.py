@@ -6,7 +6,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from server import api as api_package
-from server import cli, config, errors
+from server import cli, config, errors, jsonio
 from server.extensions import api, db, migrate
 from uploads.storage import LocalStorage
 
@@ -40,7 +40,7 @@ def create_app(test_config=None):
     """Create the app; `test_config` overrides settings read from the environment."""
     app = Flask(__name__, instance_path=str(config.INSTANCE_DIR))
     app.config.update(_settings(test_config))
-    app.json.ensure_ascii = False  # Chinese stays readable in responses
+    jsonio.init_app(app)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True

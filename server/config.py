@@ -8,6 +8,7 @@ MEDIA_ROOT             Directory for photo files. Default: instance/media
 SECRET_KEY             Signs opaque cursors. Set a long random value in production.
 PASSWORD_HASH_METHOD   Werkzeug KDF spec for new passwords. Default: scrypt
 MAX_CONTENT_LENGTH     Largest JSON request body in bytes. Default: 1048576 (1 MiB)
+JSON_MAX_DEPTH         Deepest nesting of arrays and objects in a JSON body. Default: 32
 DESCRIPTION_MAX_CHARS  Longest hazard description. Default: 2000
 PAGE_SIZE_MAX          Largest page a list endpoint returns. Default: 200
 PHOTO_MAX_BYTES        Largest photo upload in bytes. Default: 25000000 (25 MB)
@@ -44,6 +45,7 @@ def from_environment():
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "JSON_MAX_DEPTH": _int("JSON_MAX_DEPTH", 32),
         "DESCRIPTION_MAX_CHARS": _int("DESCRIPTION_MAX_CHARS", 2000),
         "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 200),
         "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 25_000_000),
