@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from schemas.common import StrictSchema
+from schemas.common import INT32, QuerySchema, StrictSchema, cursor_field
 from schemas.hazards import SHA256, HazardSchema
 from server.services.lifecycle import SEVERITIES, STEP_TYPES
 
@@ -39,6 +39,7 @@ class StepSchema(StrictSchema):
     base_version = ma.fields.Integer(
         load_default=None,
         allow_none=True,
+        validate=INT32,
         metadata={"description": "the version the client saw; 409 if the hazard moved on"},
     )
 
@@ -103,7 +104,7 @@ QUEUE_VIEWS = (
 )
 
 
-class QueueQuerySchema(StrictSchema):
+class QueueQuerySchema(QuerySchema):
     """Which queue, and paging."""
 
     view = ma.fields.String(
@@ -115,5 +116,5 @@ class QueueQuerySchema(StrictSchema):
             )
         },
     )
-    cursor = ma.fields.String()
+    cursor = cursor_field()
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 200))

@@ -6,7 +6,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from server import api as api_package
-from server import cli, config, errors, jsonio
+from server import cli, config, converters, errors, jsonio
 from server.extensions import api, db, migrate
 from uploads.storage import LocalStorage
 
@@ -49,6 +49,7 @@ def create_app(test_config=None):
     app.extensions["photo_storage"] = LocalStorage(app.config["MEDIA_ROOT"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    converters.init_app(app)  # before any route is added
     api.init_app(app)
     api_package.init_app(app, api)
     errors.init_app(app)
