@@ -5,10 +5,29 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.routing import RuleChangeSchema, RuleCreateSchema, RuleSchema
+from server.api.guards import refuse_unsafe_values
 from server.api.security import login_required
 from server.extensions import db
 from server.services import areas, routing
 from server.services.errors import InvalidInput
+
+# Documented by hand: the view reads the GeoJSON itself, feature by feature.
+FEATURE_COLLECTION_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "GeoJSON FeatureCollection; properties code, name, level, parent",
+                "required": ["type", "features"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["FeatureCollection"]},
+                    "features": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        }
+    },
+}
 
 blp = Blueprint("routing", __name__, url_prefix="/api/v1", description="Routing rules (office)")
 
@@ -35,7 +54,7 @@ class Rules(MethodView):
 class RuleDetail(MethodView):
     @blp.response(200, RuleSchema)
     @login_required("office")
-    @blp.arguments(RuleChangeSchema)
+    @blp.arguments(RuleChangeSchema, required=False)  # no body: nothing changes
     def patch(self, body, rule_id):
         """Change a routing rule."""
         rule = routing.change_rule(db.session, rule_id, **body)
@@ -53,6 +72,7 @@ class RuleDetail(MethodView):
 @blp.route("/areas/import")
 class AreaImport(MethodView):
     @blp.response(200, description="How many areas were created and updated")
+    @blp.doc(requestBody=FEATURE_COLLECTION_BODY)
     @login_required("office")
     def post(self):
         """Import areas from a GeoJSON FeatureCollection (all or nothing)."""
@@ -60,6 +80,7 @@ class AreaImport(MethodView):
         collection = request.get_json()
         if not isinstance(collection, dict):
             raise InvalidInput("send a GeoJSON FeatureCollection")
+        refuse_unsafe_values(collection)
         created, updated = areas.import_areas(db.session, collection)
         db.session.commit()
         return {"created": created, "updated": updated}
