@@ -12,6 +12,12 @@ from uploads.storage import LocalStorage
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SWAGGER_ASSETS = "/api/v1/docs/assets/"
+API_DESCRIPTION = (
+    "Every failure answers application/problem+json. Text never holds NUL (U+0000) or an "
+    "unpaired surrogate, in values or in object keys, free-form objects included; integers "
+    "are at most 64-bit, and ids and version numbers 32-bit. A JSON body nests at most "
+    "JSON_MAX_DEPTH (default 32) arrays and objects."
+)
 
 
 def _settings(test_config):
@@ -29,6 +35,7 @@ def _settings(test_config):
         # Served from the installed bundle: the docs work on an offline intranet.
         OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS,
         API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION},
             "security": [{"bearerAuth": []}],
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
