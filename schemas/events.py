@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from schemas.common import StrictSchema
+from schemas.common import INT32, QuerySchema, StrictSchema, cursor_field
 from schemas.hazards import SHA256, HazardSchema
 from server.services.lifecycle import STEP_TYPES
 from server.vocabulary import SEVERITIES
@@ -40,6 +40,7 @@ class StepSchema(StrictSchema):
     base_version = ma.fields.Integer(
         load_default=None,
         allow_none=True,
+        validate=INT32,
         metadata={"description": "the version the client saw; 409 if the hazard moved on"},
     )
 
@@ -112,7 +113,7 @@ QUEUE_VIEWS = (
 )
 
 
-class QueueQuerySchema(StrictSchema):
+class QueueQuerySchema(QuerySchema):
     """Which queue, and paging."""
 
     view = ma.fields.String(
@@ -124,5 +125,5 @@ class QueueQuerySchema(StrictSchema):
             )
         },
     )
-    cursor = ma.fields.String()
+    cursor = cursor_field()
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 200))

@@ -29,6 +29,12 @@ _EXACT = {
     "must not be empty": "不能为空。",
     "must be a lowercase hex SHA-256": "必须是小写十六进制的 SHA-256。",
     "a mutation is an object": "每条变更必须是一个对象。",
+    "must not contain the NUL character (U+0000)": "不能包含空字符（U+0000）。",
+    "must not contain an unpaired surrogate (U+D800 to U+DFFF)": "不能包含未配对的代理字符。",
+    "a name must not contain NUL or an unpaired surrogate": "名称不能含空字符或未配对代理字符。",
+    "must be a whole number": "必须是整数。",
+    "must be a number": "必须是数字。",
+    "must be true or false": "必须是 true 或 false。",
 }
 
 # The domain's own words for what it cannot find (services' InvalidInput messages).
@@ -63,6 +69,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"Length must be between (\d+) and (\d+)\."), r"长度必须在 \1 到 \2 之间。"),
     (re.compile(r"Must be one of: (.*)\."), r"必须是以下之一：\1。"),
     (re.compile(r"at most (\d+) characters"), r"最多 \1 个字符。"),
+    (re.compile(r"must be a 64-bit integer, from (\S+) to (\S+)"), r"必须是 \1 到 \2 之间的整数。"),
     (re.compile(r"a whole number from (\d+) to (\d+)"), r"必须是 \1 到 \2 之间的整数。"),
     (re.compile(r"correct at least one of (.*)"), r"至少更正以下之一：\1。"),
     (re.compile(r"unknown mutation type; one of (.*)"), r"未知的变更类型，应为以下之一：\1。"),

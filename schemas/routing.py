@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from schemas.common import StrictSchema
+from schemas.common import INT32, StrictSchema
 
 
 class RuleSchema(ma.Schema):
@@ -25,7 +25,7 @@ class RuleCreateSchema(StrictSchema):
         allow_none=True,
         metadata={"description": "area code; none: district-wide"},
     )
-    priority = ma.fields.Integer(load_default=0)
+    priority = ma.fields.Integer(load_default=0, validate=INT32)
 
 
 class RuleChangeSchema(StrictSchema):
@@ -34,4 +34,4 @@ class RuleChangeSchema(StrictSchema):
     category = ma.fields.String()
     department = ma.fields.String()
     area = ma.fields.String(allow_none=True)
-    priority = ma.fields.Integer()
+    priority = ma.fields.Integer(validate=INT32)

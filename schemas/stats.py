@@ -2,11 +2,11 @@
 
 import marshmallow as ma
 
-from schemas.common import StrictSchema
+from schemas.common import QuerySchema
 from server.services.stats import GROUPS
 
 
-class PeriodQuerySchema(StrictSchema):
+class PeriodQuerySchema(QuerySchema):
     """A half-open period [from, to) of Shanghai calendar days."""
 
     from_ = ma.fields.Date(required=True, data_key="from", metadata={"description": "first day"})
@@ -27,10 +27,15 @@ class TrendQuerySchema(PeriodQuerySchema):
     department = ma.fields.String(metadata={"description": "only this department's hazards"})
 
 
-class WeeklyQuerySchema(StrictSchema):
+class WeeklyQuerySchema(QuerySchema):
     """An ISO week, or a period."""
 
-    week = ma.fields.String(metadata={"description": "ISO week, e.g. 2026-W23"})
+    week = ma.fields.String(
+        metadata={
+            "description": "ISO week, e.g. 2026-W23",
+            "pattern": r"^[0-9]{4}-W(?:0[1-9]|[1-4][0-9]|5[0-3])$",
+        }
+    )
     from_ = ma.fields.Date(data_key="from")
     to = ma.fields.Date()
 

@@ -114,6 +114,8 @@ class MutationField(ma.fields.Nested):
 class SyncRequestSchema(StrictSchema):
     """A device's push (mutations in its order) and pull, in one call."""
 
+    CHECKED_APART = ("mutations",)
+
     device_id = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
     mutations = ma.fields.List(MutationField(MutationSchema), load_default=list)
     pull = ma.fields.Nested(PullRequestSchema, load_default=lambda: {"cursor": None, "limit": 500})

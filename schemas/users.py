@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from schemas.common import StrictSchema
+from schemas.common import QuerySchema, StrictSchema
 from server.vocabulary import ROLES
 
 
@@ -28,7 +28,7 @@ class UserSchema(ma.Schema):
     devices = ma.fields.List(ma.fields.Nested(DeviceSchema))
 
 
-class UserQuerySchema(StrictSchema):
+class UserQuerySchema(QuerySchema):
     """Filters and paging of the account list."""
 
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES), load_default=None)

@@ -6,12 +6,18 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from server import api as api_package
-from server import cli, config, errors
+from server import cli, config, converters, errors, jsonio
 from server.extensions import api, db, migrate
 from uploads.storage import LocalStorage
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SWAGGER_ASSETS = "/api/v1/docs/assets/"
+API_DESCRIPTION = (
+    "Every failure answers application/problem+json. Text never holds NUL (U+0000) or an "
+    "unpaired surrogate, in values or in object keys, free-form objects included; integers "
+    "are at most 64-bit, and ids and version numbers 32-bit. A JSON body nests at most "
+    "JSON_MAX_DEPTH (default 32) arrays and objects."
+)
 
 
 def _settings(test_config):
@@ -29,6 +35,7 @@ def _settings(test_config):
         # Served from the installed bundle: the docs work on an offline intranet.
         OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS,
         API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION},
             "security": [{"bearerAuth": []}],
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
@@ -40,7 +47,7 @@ def create_app(test_config=None):
     """Create the app; `test_config` overrides settings read from the environment."""
     app = Flask(__name__, instance_path=str(config.INSTANCE_DIR))
     app.config.update(_settings(test_config))
-    app.json.ensure_ascii = False  # Chinese stays readable in responses
+    jsonio.init_app(app)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
@@ -49,6 +56,7 @@ def create_app(test_config=None):
     app.extensions["photo_storage"] = LocalStorage(app.config["MEDIA_ROOT"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    converters.init_app(app)  # before any route is added
     api.init_app(app)
     api_package.init_app(app, api)
     errors.init_app(app)

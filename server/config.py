@@ -11,6 +11,7 @@ MAX_CONTENT_LENGTH     Largest JSON request body in bytes. Default: 1048576 (1 M
 SYNC_MAX_BYTES         Largest sync call (a phone's batch of mutations). Default: 16777216 (16 MiB)
 AREAS_IMPORT_MAX_BYTES Largest area import (GeoJSON polygons). Default: 52428800 (50 MiB)
 PLACES_IMPORT_MAX_BYTES Largest place import (CSV or GeoJSON). Default: 20971520 (20 MiB)
+JSON_MAX_DEPTH         Deepest nesting of arrays and objects in a JSON body. Default: 32
 DESCRIPTION_MAX_CHARS  Longest hazard description. Default: 2000
 PAGE_SIZE_MAX          Largest page a list endpoint returns. Default: 200
 PHOTO_MAX_BYTES        Largest photo upload in bytes. Default: 25000000 (25 MB)
@@ -50,6 +51,7 @@ def from_environment():
         "SYNC_MAX_BYTES": _int("SYNC_MAX_BYTES", 16 * 1024 * 1024),
         "AREAS_IMPORT_MAX_BYTES": _int("AREAS_IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         "PLACES_IMPORT_MAX_BYTES": _int("PLACES_IMPORT_MAX_BYTES", 20 * 1024 * 1024),
+        "JSON_MAX_DEPTH": _int("JSON_MAX_DEPTH", 32),
         "DESCRIPTION_MAX_CHARS": _int("DESCRIPTION_MAX_CHARS", 2000),
         "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 200),
         "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 25_000_000),

@@ -88,7 +88,15 @@ def _field_errors(messages):
             errors.update(fields)
         else:
             errors[location] = fields
-    return errors
+    return _text_keys(errors)
+
+
+def _text_keys(messages):
+    """Return marshmallow's messages with every key as text: a list's errors are keyed by
+    index (0, 1, …) beside "_schema", and JSON cannot sort an int against a str."""
+    if isinstance(messages, dict):
+        return {str(key): _text_keys(value) for key, value in messages.items()}
+    return messages
 
 
 def handle_domain_error(error):

@@ -19,12 +19,35 @@ from schemas.inspections import (
     VersionBodySchema,
     VersionSchema,
 )
+from server.api.guards import refuse_unsafe_values
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
 from server.services import inspections, use_cases
 from server.services.errors import InvalidInput
 from server.services.workdays import shanghai_today
+
+# Documented by hand: the view reads GeoJSON or CSV itself, row by row.
+PLACES_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "GeoJSON FeatureCollection of points; properties code, name, "
+                "type, address",
+                "required": ["type", "features"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["FeatureCollection"]},
+                    "features": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        },
+        "text/csv": {
+            "schema": {"type": "string", "description": "header code,name,type,address,lat,lon"}
+        },
+    },
+}
 
 blp = Blueprint(
     "inspections", __name__, url_prefix="/api/v1", description="Field inspections (检查)"
@@ -66,17 +89,19 @@ class Places(MethodView):
 @blp.route("/places/import")
 class PlaceImport(MethodView):
     @blp.response(200, description="How many places were created and updated")
+    @blp.doc(requestBody=PLACES_BODY)
     @login_required("office")
     def post(self):
         """Import places from a GeoJSON FeatureCollection of points, or CSV
         (code,name,type,address,lat,lon); all or nothing."""
-        request.max_content_length = current_app.config["PLACES_IMPORT_MAX_BYTES"]
         if request.mimetype == "text/csv":
             payload = request.get_data(as_text=True)
+            refuse_unsafe_values(payload, "body")
         else:
             payload = request.get_json(silent=True)
             if not isinstance(payload, dict):
                 raise InvalidInput("send a GeoJSON FeatureCollection, or text/csv")
+            refuse_unsafe_values(payload)
         places = inspections.parse_places(payload)
         created, updated = use_cases.import_places(db.session, places, g.user)
         return {"created": created, "updated": updated}

@@ -19,6 +19,12 @@ blp = Blueprint("photos", __name__, url_prefix="/api/v1", description="Photos (ç
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 IMAGE_BODY = {"schema": {"type": "string", "format": "binary"}}
+SHA256_PARAMETER = {
+    "in": "path",
+    "name": "sha256",
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "description": "lowercase hex SHA-256 of the photo's bytes",
+}
 YEAR = 365 * 24 * 3600
 
 
@@ -36,7 +42,7 @@ def _checked_name(sha256):
     return sha256
 
 
-@blp.route("/photos/<string:sha256>")
+@blp.route("/photos/<string:sha256>", parameters=[SHA256_PARAMETER])
 class PhotoBytes(MethodView):
     @blp.response(201, PhotoSchema)
     @blp.alt_response(200, schema=PhotoSchema, description="Already stored: nothing new kept")
@@ -60,7 +66,6 @@ class PhotoBytes(MethodView):
         """Upload a photo's bytes under their SHA-256; a retry stores nothing twice."""
         _checked_name(sha256)
         config = current_app.config
-        request.max_content_length = config["PHOTO_MAX_BYTES"]
         store = storage()
         received = intake.receive(
             request.stream,
@@ -98,7 +103,7 @@ def _send(sha256, kind, media_type):
     return response
 
 
-@blp.route("/photos/<string:sha256>/<any(thumb, display):kind>")
+@blp.route("/photos/<string:sha256>/<any(thumb, display):kind>", parameters=[SHA256_PARAMETER])
 class PhotoDerivative(MethodView):
     @blp.doc(
         responses={
@@ -115,7 +120,7 @@ class PhotoDerivative(MethodView):
         return _send(sha256, kind, "image/jpeg")
 
 
-@blp.route("/photos/<string:sha256>/original")
+@blp.route("/photos/<string:sha256>/original", parameters=[SHA256_PARAMETER])
 class PhotoOriginal(MethodView):
     @blp.doc(
         responses={

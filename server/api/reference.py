@@ -43,7 +43,7 @@ class Categories(MethodView):
 class OneCategory(MethodView):
     @blp.response(200, CategorySchema)
     @login_required("office")
-    @blp.arguments(CategoryChangeSchema)
+    @blp.arguments(CategoryChangeSchema, required=False)  # no body: nothing changes
     def patch(self, changes, code):
         """Change a category's names, default severity, deadline (限期, in working days)
         or whether new reports may use it (office); assigned hazards keep their deadline."""

@@ -1,14 +1,33 @@
 """Routing rules and areas, edited by the office as data (SPEC §3)."""
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.routing import RuleChangeSchema, RuleCreateSchema, RuleSchema
+from server.api.guards import refuse_unsafe_values
 from server.api.security import login_required
 from server.extensions import db
 from server.services import routing, use_cases
 from server.services.errors import InvalidInput
+
+# Documented by hand: the view reads the GeoJSON itself, feature by feature.
+FEATURE_COLLECTION_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "GeoJSON FeatureCollection; properties code, name, level, parent",
+                "required": ["type", "features"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["FeatureCollection"]},
+                    "features": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        }
+    },
+}
 
 blp = Blueprint("routing", __name__, url_prefix="/api/v1", description="Routing rules (office)")
 
@@ -33,7 +52,7 @@ class Rules(MethodView):
 class RuleDetail(MethodView):
     @blp.response(200, RuleSchema)
     @login_required("office")
-    @blp.arguments(RuleChangeSchema)
+    @blp.arguments(RuleChangeSchema, required=False)  # no body: nothing changes
     def patch(self, body, rule_id):
         """Change a routing rule."""
         return use_cases.change_rule(db.session, rule_id, **body)
@@ -48,12 +67,13 @@ class RuleDetail(MethodView):
 @blp.route("/areas/import")
 class AreaImport(MethodView):
     @blp.response(200, description="How many areas were created and updated")
+    @blp.doc(requestBody=FEATURE_COLLECTION_BODY)
     @login_required("office")
     def post(self):
         """Import areas from a GeoJSON FeatureCollection (all or nothing)."""
-        request.max_content_length = current_app.config["AREAS_IMPORT_MAX_BYTES"]
         collection = request.get_json()
         if not isinstance(collection, dict):
             raise InvalidInput("send a GeoJSON FeatureCollection")
+        refuse_unsafe_values(collection)
         created, updated = use_cases.import_areas(db.session, collection)
         return {"created": created, "updated": updated}

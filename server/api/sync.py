@@ -30,7 +30,6 @@ def batch_limit(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        request.max_content_length = current_app.config["SYNC_MAX_BYTES"]
         raw = request.get_json(silent=True)
         if isinstance(raw, dict) and len(raw.get("mutations") or []) > MAX_MUTATIONS:
             raise TooManyMutations()

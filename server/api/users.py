@@ -74,7 +74,7 @@ class OneUser(MethodView):
 
     @blp.response(200, UserSchema)
     @login_required("office")
-    @blp.arguments(UserChangeSchema)
+    @blp.arguments(UserChangeSchema, required=False)  # no body: nothing changes
     def patch(self, changes, username):
         """Change an account; `active: false` disables it and signs out all its devices."""
         user = use_cases.change_account(db.session, g.user, username, changes)

@@ -98,14 +98,18 @@ def _check_feature(number, feature, known_codes):
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise InvalidInput(f"{where} is not a GeoJSON Feature")
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise InvalidInput(f"{where} has properties that are not an object")
     errors = {}
-    for key in ("code", "name", "level"):
+    for key, longest in (("code", 40), ("name", 100), ("level", 20)):
         if not isinstance(props.get(key), str) or not props[key].strip():
             errors[key] = ["required text property"]
-    if props.get("level") not in LEVEL_RANK:
+        elif len(props[key].strip()) > longest:
+            errors[key] = [f"at most {longest} characters"]
+    if not isinstance(props.get("level"), str) or props["level"] not in LEVEL_RANK:
         errors["level"] = [f"must be one of {', '.join(AREA_LEVELS)}"]
     parent = props.get("parent")
-    if parent is not None and parent not in known_codes:
+    if parent is not None and (not isinstance(parent, str) or parent not in known_codes):
         errors["parent"] = [f"unknown parent area {parent!r}"]
     geometry = feature.get("geometry")
     try:
@@ -139,7 +143,12 @@ def import_areas(session, collection):
         raise InvalidInput("the FeatureCollection has no features")
 
     existing = {a.code: a for a in session.scalars(sa.select(Area))}
-    file_codes = {(f.get("properties") or {}).get("code") for f in features if isinstance(f, dict)}
+    file_codes = {
+        props.get("code")
+        for f in features
+        if isinstance(f, dict) and isinstance(props := f.get("properties"), dict)
+        if isinstance(props.get("code"), str)
+    }
     known = set(existing) | file_codes
     checked = [_check_feature(n, f, known) for n, f in enumerate(features)]
     seen = set()

@@ -273,6 +273,28 @@ def confirm_place(session, place_id):
     return place
 
 
+CSV_COLUMNS = ("code", "name", "type", "lat", "lon")  # and address, which may be left out
+
+
+def _feature_row(feature):
+    """Return a GeoJSON point feature's properties with its lat and lon, as a CSV row
+    would give them; what is not an object counts as empty, and is refused as such."""
+    feature = feature if isinstance(feature, dict) else {}
+    props = feature.get("properties")
+    row = dict(props) if isinstance(props, dict) else {}
+    geometry = feature.get("geometry")
+    geometry = geometry if isinstance(geometry, dict) else {}
+    coords = geometry.get("coordinates") if geometry.get("type") == "Point" else None
+    point = isinstance(coords, list) and len(coords) >= 2
+    row["lon"], row["lat"] = coords[:2] if point else (None, None)
+    return row
+
+
+def _text(value):
+    """Return a text value stripped, or None if it is missing or not text."""
+    return value.strip() if isinstance(value, str) else None
+
+
 def parse_places(payload):
     """Return NewPlaces from a GeoJSON FeatureCollection (dict) or CSV text.
 
@@ -282,23 +304,30 @@ def parse_places(payload):
     if isinstance(payload, dict):
         if payload.get("type") != "FeatureCollection":
             raise InvalidInput("send a GeoJSON FeatureCollection of points, or CSV")
-        rows = []
-        for feature in payload.get("features") or []:
-            props = dict((feature or {}).get("properties") or {})
-            geometry = (feature or {}).get("geometry") or {}
-            coords = geometry.get("coordinates") if geometry.get("type") == "Point" else None
-            props["lon"], props["lat"] = (coords or [None, None])[:2]
-            rows.append(props)
+        features = payload.get("features")
+        if not isinstance(features, list):
+            raise InvalidInput("the features of a FeatureCollection are a list")
+        rows = [_feature_row(feature) for feature in features]
     else:
-        rows = list(csv.DictReader(io.StringIO(payload.lstrip("\ufeff"))))
+        reader = csv.DictReader(io.StringIO(payload.lstrip("\ufeff")))
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:  # a file without its header would import nothing and say nothing
+            raise InvalidInput(
+                "the CSV needs a header row: code,name,type,address,lat,lon",
+                errors={"header": [f"missing {', '.join(missing)}"]},
+            )
+        rows = list(reader)
     places, errors = [], {}
     for n, row in enumerate(rows, start=1):
         problems = []
-        code = (row.get("code") or "").strip()
-        name = (row.get("name") or "").strip()
+        code, name, address = (_text(row.get(key)) for key in ("code", "name", "address"))
         if not code or not name:
-            problems.append("code and name are required")
-        if row.get("type") not in PLACE_TYPES:
+            problems.append("code and name are required text")
+        if row.get("address") is not None and address is None:
+            problems.append("address must be text")
+        if len(code or "") > 60 or len(name or "") > 200 or len(address or "") > 300:
+            problems.append("code, name and address are at most 60, 200 and 300 characters")
+        if not isinstance(row.get("type"), str) or row["type"] not in PLACE_TYPES:
             problems.append(f"type must be one of {list(PLACE_TYPES)}")
         try:
             lat, lon = float(row.get("lat")), float(row.get("lon"))
@@ -311,9 +340,7 @@ def parse_places(payload):
             errors[f"row {n}"] = problems
             continue
         place_id = uuid.uuid5(uuid.NAMESPACE_URL, f"place:{code}")
-        places.append(
-            NewPlace(place_id, name, row["type"], lat, lon, address=row.get("address"), code=code)
-        )
+        places.append(NewPlace(place_id, name, row["type"], lat, lon, address=address, code=code))
     if errors:
         raise InvalidInput("some places are not valid; nothing was imported", errors=errors)
     if len({p.code for p in places}) != len(places):

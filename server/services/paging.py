@@ -65,7 +65,7 @@ def page(session, query, keys, *, limit, cursor=None, descending=False, params=N
         if key:
             _composed[key] = statement
     values = dict(params or {}, page_size=limit + 1)
-    if cursor:
+    if cursor is not None:  # an empty cursor is not valid, not "the first page"
         after = decode_cursor(cursor, [PARSERS[kind] for _, _, kind in keys])
         values.update({f"after_{n}": value for n, value in enumerate(after)})
     rows = session.connection().execute(statement, values).all()

@@ -259,8 +259,11 @@ class DuplicateFinder:
 
 
 def _lookup(session, model, code, field):
-    found = session.scalar(sa.select(model).filter_by(code=code)) if code else None
-    if code and found is None:
+    if code is None:
+        return None
+    # An empty code names nothing: it is unknown, not "none given".
+    found = session.scalar(sa.select(model).filter_by(code=code))
+    if found is None:
         raise InvalidInput(f"unknown {field} {code!r}", errors={field: [f"unknown {field}"]})
     return found
 

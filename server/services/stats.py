@@ -7,7 +7,7 @@ same figures (see `_run` for how each computes them).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -36,6 +36,9 @@ class Period:
 
     @property
     def start_at(self):
+        if self.start == date.min:
+            # Its Shanghai midnight is 16:00 UTC the day before, in a year Python has not.
+            return datetime.min.replace(tzinfo=UTC)
         return datetime.combine(self.start, time(0), tzinfo=SHANGHAI)
 
     @property
@@ -59,7 +62,12 @@ def iso_week(text):
         monday = date.fromisocalendar(int(year), int(week), 1)
     except ValueError:
         raise InvalidInput("not an ISO week", errors={"week": ["write it as 2026-W23"]}) from None
-    return Period(monday, monday + timedelta(days=7))
+    try:
+        return Period(monday, monday + timedelta(days=7))
+    except OverflowError:  # 9999-W52 ends in the year 10000, past any date Python holds
+        raise InvalidInput(
+            "the week is out of range", errors={"week": ["must end by 9999-12-31"]}
+        ) from None
 
 
 def week_start(dialect, column=Hazard.received_at):

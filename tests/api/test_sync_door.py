@@ -53,7 +53,7 @@ def own_report(client, demo):
 
 
 BAD_CORRECTIONS = [
-    ({"lat": "abc"}, "data.lat", "不是有效的数字"),
+    ({"lat": "abc"}, "data.lat", "必须是数字"),
     ({"lat": 95}, "data.lat", "必须在 -90 到 90 之间"),
     ({"description": ""}, "data.description", "不能为空"),
     ({"description": "堵" * 50_000}, "description", "最多 2000 个字符"),
