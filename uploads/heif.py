@@ -53,6 +53,7 @@ class _Bytes:
         self.data, self.pos, self.end = data, start, end
 
     def uint(self, size: int) -> int:
+        """Read an unsigned big-endian number of `size` bytes."""
         if size > 8 or self.pos + size > self.end:
             raise CorruptImage(DAMAGED)
         value = int.from_bytes(self.data[self.pos : self.pos + size], "big")
@@ -60,6 +61,7 @@ class _Bytes:
         return value
 
     def kind(self) -> str:
+        """Read a four-character box or item type."""
         text = self.data[self.pos : self.pos + 4].decode("latin-1")
         self.uint(4)
         return text
