@@ -8,12 +8,16 @@ another database, or from before the device's scope changed, resets the device.
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
 
-from server.models import Change, Hazard, SyncState
+from server.models import Change, Hazard, SyncState, User
 from server.services.hazards import RECORDS, records_for
 from server.services.visibility import scope_contains, scope_fingerprint, visible_to
 
@@ -24,19 +28,21 @@ SALT = "sync-cursor"
 class PullPage:
     """One page of changes for a device."""
 
-    changes: list = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
     cursor: str = ""
     has_more: bool = False
     reset: bool = False
 
 
-def _state(session):
+def _state(session: Session) -> sa.Row[str, int]:
     return session.execute(
         sa.select(SyncState.epoch, SyncState.counter).where(SyncState.id == 1)
     ).one()
 
 
-def _read_cursor(serializer, cursor, epoch, scope, counter):
+def _read_cursor(
+    serializer: URLSafeSerializer, cursor: str, epoch: str, scope: str, counter: int
+) -> dict[str, Any] | None:
     """Return the cursor's position, or None when the device must start again.
 
     A cursor this server cannot use — altered, signed with another key, from
@@ -63,7 +69,15 @@ def _read_cursor(serializer, cursor, epoch, scope, counter):
     return position
 
 
-def pull(session, viewer, cursor, *, limit, secret, now=None):
+def pull(
+    session: Session,
+    viewer: User,
+    cursor: str | None,
+    *,
+    limit: int,
+    secret: str | bytes,
+    now: datetime | None = None,
+) -> PullPage:
     """Return the next PullPage for `viewer` after `cursor` (None: a first sync)."""
     serializer = URLSafeSerializer(secret, salt=SALT)
     epoch, counter = _state(session)
@@ -87,7 +101,9 @@ def pull(session, viewer, cursor, *, limit, secret, now=None):
     return page
 
 
-def _upserts(session, viewer, hazard_ids, now):
+def _upserts(
+    session: Session, viewer: User, hazard_ids: Collection[uuid.UUID], now: datetime | None
+) -> dict[uuid.UUID, dict[str, Any]]:
     if not hazard_ids:
         return {}
     rows = (
@@ -98,7 +114,9 @@ def _upserts(session, viewer, hazard_ids, now):
     return {r["id"]: r for r in records_for(session, rows, viewer, now=now)}
 
 
-def _initial(session, viewer, position, limit, now):
+def _initial(
+    session: Session, viewer: User, position: dict[str, Any], limit: int, now: datetime | None
+) -> PullPage:
     """Page through the scope's hazards by id; then switch to the feed."""
     query = sa.select(Hazard.id).where(visible_to(viewer)).order_by(Hazard.id).limit(limit + 1)
     if position["after"]:
@@ -127,11 +145,13 @@ def _initial(session, viewer, position, limit, now):
     return PullPage(changes=changes, has_more=more or _feed_has_more(session, position))
 
 
-def _feed_has_more(session, position):
+def _feed_has_more(session: Session, position: dict[str, Any]) -> bool:
     return session.scalar(sa.select(sa.exists().where(Change.seq > position["seq"]))) is True
 
 
-def _follow(session, viewer, position, limit, now):
+def _follow(
+    session: Session, viewer: User, position: dict[str, Any], limit: int, now: datetime | None
+) -> PullPage:
     """Send the hazards changed after the cursor, as upserts or removals."""
     rows = (
         session.execute(
@@ -145,10 +165,12 @@ def _follow(session, viewer, position, limit, now):
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    by_hazard = {}  # each hazard's changes in this page, oldest first
+    by_hazard: dict[
+        uuid.UUID, list[Change]
+    ] = {}  # each hazard's changes in this page, oldest first
     for change in rows:
         by_hazard.setdefault(change.hazard_id, []).append(change)
-    keep = {}
+    keep: dict[uuid.UUID, str] = {}
     for hazard_id, changes_of in by_hazard.items():
         change = changes_of[-1]  # the last change of the hazard in the page decides
         now_in = scope_contains(
@@ -174,7 +196,7 @@ def _follow(session, viewer, position, limit, now):
         elif was_in:
             keep[hazard_id] = "remove"
     records = _upserts(session, viewer, [h for h, op in keep.items() if op == "upsert"], now)
-    changes = []
+    changes: list[dict[str, Any]] = []
     for hazard_id, op in keep.items():
         if op == "upsert" and hazard_id in records:
             record = records[hazard_id]

@@ -14,26 +14,29 @@ through the same services as the online API.
 
 import json
 import uuid
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from schemas.sync import STEP_MUTATIONS, MutationField, MutationSchema, Unreadable
-from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, utcnow
+from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, User, utcnow
 from server.services.errors import DomainError, NotFound
 from server.services.fingerprint import canonical_hash
 from server.services.hazards import NewReport, report_hazards, time_flag
 from server.services.hazards.corrections import correct_report
 from server.services.inspections import (
+    NewInspection,
     NewPlace,
     add_place,
     inspection_from,
     submit_inspections,
 )
 from server.services.lifecycle import IllegalTransition, Step
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.steps import StepRequest, append_event, apply_step
 from server.services.unit_of_work import ATTEMPTS, Claimed, version_moved
 from server.services.visibility import visible_to
@@ -50,13 +53,13 @@ class Mutation:
     entity_id: uuid.UUID
     occurred_at: datetime
     base_version: int | None = None
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     photos: tuple[str, ...] = ()
     # `data` as loaded by the schema of the mutation's type (schemas.sync): the
     # command the HTTP door would have loaded from the same fields.
     command: Any = field(default=None, compare=False)
 
-    def fingerprint(self):
+    def fingerprint(self) -> str:
         """Return a SHA-256 of the mutation, to tell a resend from a reused seq."""
         content = {
             "seq": self.seq,
@@ -71,7 +74,7 @@ class Mutation:
         return canonical_hash(content)
 
 
-def from_loaded(loaded: dict | Unreadable) -> Mutation | Unreadable:
+def from_loaded(loaded: dict[str, Any] | Unreadable) -> Mutation | Unreadable:
     """Return the Mutation of one loaded by schemas.sync (an Unreadable stays as it is)."""
     if isinstance(loaded, Unreadable):
         return loaded
@@ -81,17 +84,17 @@ def from_loaded(loaded: dict | Unreadable) -> Mutation | Unreadable:
 _MUTATION = MutationField(MutationSchema)
 
 
-def read(raw: list[dict]) -> list[Mutation | Unreadable]:
+def read(raw: list[dict[str, Any]]) -> list[Mutation | Unreadable]:
     """Load mutations as a device sends them (JSON values), each on its own."""
     return [from_loaded(_MUTATION.deserialize(m)) for m in raw]
 
 
-def _raw_fingerprint(unreadable):
+def _raw_fingerprint(unreadable: Unreadable) -> str:
     """Return a SHA-256 of a mutation that did not load, as sent, to tell its resend."""
     return canonical_hash(unreadable.raw)
 
 
-def _mutation_id(unreadable, fingerprint):
+def _mutation_id(unreadable: Unreadable, fingerprint: str) -> uuid.UUID:
     """Return the id a mutation that did not load claimed, or one made from its content."""
     try:
         return uuid.UUID(str(unreadable.raw.get("id")))
@@ -100,14 +103,14 @@ def _mutation_id(unreadable, fingerprint):
 
 
 def push(
-    session,
-    user,
+    session: Session,
+    user: User,
     device_id: str,
     mutations: list[Mutation | Unreadable],
     *,
     now: datetime | None = None,
-    policy=DEFAULT_POLICY,
-) -> list[dict]:
+    policy: Policy = DEFAULT_POLICY,
+) -> list[dict[str, Any]]:
     """Apply mutations in order in one transaction; return one result per mutation.
 
     A mutation that did not load (an `Unreadable`) is answered `rejected` with the
@@ -162,29 +165,42 @@ class _Interrupted(Exception):
         self.failure = failure
 
 
-def _touch_device(session, user, device_id, now):
+def _touch_device(session: Session, user: User, device_id: str, now: datetime) -> SyncDevice:
     """Write the device's row first: this transaction now holds the device."""
-    table = SyncDevice.__table__
-    updated = session.execute(
-        table.update()
-        .where(table.c.user_id == user.id, table.c.device_id == device_id)
-        .values(seen_at=now)
+    # Declarative types __table__ as any FromClause; a model's is its Table.
+    table = cast(sa.Table, SyncDevice.__table__)
+    # An UPDATE's result is a CursorResult, which counts the rows it matched.
+    updated = cast(
+        sa.CursorResult[*tuple[Any, ...]],
+        session.execute(
+            table.update()
+            .where(table.c.user_id == user.id, table.c.device_id == device_id)
+            .values(seen_at=now)
+        ),
     )
     if updated.rowcount == 0:
         session.add(SyncDevice(user_id=user.id, device_id=device_id, last_seq=0, seen_at=now))
         session.flush()
-    return session.get(SyncDevice, (user.id, device_id), populate_existing=True)
+    return session.get_one(SyncDevice, (user.id, device_id), populate_existing=True)
 
 
 class _Batch:
     """The answers of one push as they are worked out, and the receipts to write."""
 
-    def __init__(self, session, user, device_id, mutations, now):
+    def __init__(
+        self,
+        session: Session,
+        user: User,
+        device_id: str,
+        mutations: Sequence[Mutation | Unreadable],
+        now: datetime,
+        done: int,
+    ) -> None:
         self.user, self.device_id, self.now = user, device_id, now
-        self.results = [None] * len(mutations)
-        self.receipts = {}
-        self.pending = []  # receipts not yet written
-        self.done = None  # the last seq whose receipt is written
+        self.results: list[dict[str, Any] | None] = [None] * len(mutations)
+        self.receipts: dict[int, dict[str, Any]] = {}
+        self.pending: list[dict[str, Any]] = []  # receipts not yet written
+        self.done = done  # the last seq whose receipt is written
         seqs = {mutation.seq for mutation in mutations}
         self.earlier = {
             receipt.seq: receipt
@@ -197,7 +213,13 @@ class _Batch:
             )
         }
 
-    def answer(self, index, mutation, result, fingerprint=None):
+    def answer(
+        self,
+        index: int,
+        mutation: Mutation | Unreadable,
+        result: dict[str, Any],
+        fingerprint: str | None = None,
+    ) -> None:
         """Answer a mutation; with its fingerprint, also keep a receipt of the answer."""
         result = {"seq": mutation.seq, **result}
         if fingerprint is not None:
@@ -221,14 +243,17 @@ class _Batch:
             self.pending.append(self.receipts[mutation.seq])
         self.results[index] = result
 
-    def write(self, session):
+    def write(self, session: Session) -> None:
         """Write the receipts of the mutations applied since the last write."""
         if self.pending:
-            session.execute(sa.insert(SyncReceipt.__table__), self.pending)
+            # Declarative types __table__ as any FromClause; a model's is its Table.
+            session.execute(sa.insert(cast(sa.Table, SyncReceipt.__table__)), self.pending)
             self.done = self.pending[-1]["seq"]
             self.pending = []
 
-    def answered_before(self, mutation, fingerprint):
+    def answered_before(
+        self, mutation: Mutation | Unreadable, fingerprint: str
+    ) -> dict[str, Any] | None:
         """Return the answer to a mutation this device already had answered, if any."""
         receipt = self.earlier.get(mutation.seq)
         if receipt is not None:
@@ -243,16 +268,25 @@ class _Batch:
         return {"status": "rejected", **rejection("seq_reused")}
 
 
-def _push(session, user, device_id, mutations, now, policy):
+def _push(
+    session: Session,
+    user: User,
+    device_id: str,
+    mutations: Sequence[Mutation | Unreadable],
+    now: datetime,
+    policy: Policy,
+) -> list[dict[str, Any]]:
     device = _touch_device(session, user, device_id, now)
     expected = device.last_seq + 1
-    batch = _Batch(session, user, device_id, mutations, now)
-    batch.done = device.last_seq
-    creates = []  # consecutive hazard.create (or inspection.create) mutations, filed together
+    batch = _Batch(session, user, device_id, mutations, now, device.last_seq)
+    # Consecutive hazard.create (or inspection.create) mutations, filed together.
+    creates: list[Creation] = []
     try:
         for index, mutation in enumerate(mutations):
-            unreadable = isinstance(mutation, Unreadable)
-            fingerprint = _raw_fingerprint(mutation) if unreadable else mutation.fingerprint()
+            if isinstance(mutation, Unreadable):
+                fingerprint = _raw_fingerprint(mutation)
+            else:
+                fingerprint = mutation.fingerprint()
             earlier = batch.answered_before(mutation, fingerprint)
             if earlier is not None:
                 batch.answer(index, mutation, earlier)
@@ -267,7 +301,7 @@ def _push(session, user, device_id, mutations, now, policy):
             elif mutation.seq < expected:
                 why = rejection("seq_behind", seq=mutation.seq, last=expected - 1)
                 batch.answer(index, mutation, {"status": "rejected", **why})
-            elif unreadable:
+            elif isinstance(mutation, Unreadable):
                 expected += 1
                 # Not filed with a waiting run of creations: answers follow seq order.
                 _file(session, user, batch, creates, policy)
@@ -296,39 +330,50 @@ def _push(session, user, device_id, mutations, now, policy):
         raise _Interrupted(error) from error
     device.last_seq = expected - 1
     session.flush()
-    return batch.results
+    return cast(list[dict[str, Any]], batch.results)  # every mutation is answered by now
 
 
-def _report(mutation):
+def _report(mutation: Mutation) -> NewReport:
     """Return the NewReport a hazard.create mutation carries."""
     return NewReport(**{**mutation.command, "photos": tuple(mutation.command["photos"])})
 
 
-def _inspection(mutation):
+def _inspection(mutation: Mutation) -> NewInspection:
     """Return the NewInspection an inspection.create mutation carries."""
     return inspection_from(mutation.command)
 
 
-BATCHED = {"hazard.create": _report, "inspection.create": _inspection}
+BATCHED: dict[str, Callable[[Mutation], NewReport | NewInspection]] = {
+    "hazard.create": _report,
+    "inspection.create": _inspection,
+}
+# A creation waiting to be filed with the rest of its run: (index, mutation,
+# fingerprint, what it files).
+Creation = tuple[int, Mutation, str, NewReport | NewInspection]
 
 
-def _file(session, user, batch, creates, policy):
+def _file(
+    session: Session, user: User, batch: _Batch, creates: list[Creation], policy: Policy
+) -> None:
     """File the waiting run of creations together and answer each."""
     if not creates:
         return
     payloads = [payload for _, _, _, payload in creates]
     with session.begin_nested():
+        # A run holds creations of one type (see _push): all inspections, or all reports.
         if creates[0][1].type == "inspection.create":
-            outcomes = submit_inspections(session, user, payloads, now=batch.now, policy=policy)
-            cited = [sha for i in payloads for a in i.answers for sha in a.photos]
+            inspections = cast(list[NewInspection], payloads)
+            outcomes = submit_inspections(session, user, inspections, now=batch.now, policy=policy)
+            cited = [sha for i in inspections for a in i.answers for sha in a.photos]
         else:
-            outcomes = report_hazards(session, user, payloads, now=batch.now, policy=policy)
-            cited = [sha for report in payloads for sha in report.photos]
+            reports = cast(list[NewReport], payloads)
+            outcomes = report_hazards(session, user, reports, now=batch.now, policy=policy)
+            cited = [sha for report in reports for sha in report.photos]
         missing = set(_missing(session, cited))
         for (index, mutation, fingerprint, payload), outcome in zip(creates, outcomes, strict=True):
             if outcome.error is not None:
                 result = {"status": "rejected", **rejection(outcome.error)}
-            elif mutation.type == "inspection.create":
+            elif isinstance(payload, NewInspection):  # an inspection.create
                 photos = [sha for a in payload.answers for sha in a.photos]
                 result = {
                     "status": "applied",
@@ -346,7 +391,9 @@ def _file(session, user, batch, creates, policy):
     creates.clear()
 
 
-def _one(session, user, mutation, now, policy):
+def _one(
+    session: Session, user: User, mutation: Mutation, now: datetime, policy: Policy
+) -> dict[str, Any]:
     """Apply one mutation in a savepoint: refused or conflicting, it leaves no trace but
     its answer (and, for a conflict, the event kept in the hazard's history)."""
     try:
@@ -366,7 +413,7 @@ def _one(session, user, mutation, now, policy):
         return {"status": "rejected", **rejection(error)}
 
 
-def _left_scope(session, user, mutation):
+def _left_scope(session: Session, user: User, mutation: Mutation) -> Hazard | None:
     """Return the hazard a step was taken on if the user may no longer see it but could
     when they took it: their department led it before it was reassigned, or they acted
     on it before it moved. Anyone else learns nothing: None, and "no such hazard"."""
@@ -382,20 +429,22 @@ def _left_scope(session, user, mutation):
     return session.get(Hazard, hazard_id)
 
 
-def _clock(mutation, now):
+def _clock(mutation: Mutation, now: datetime) -> dict[str, str]:
     """Flag a device clock that is implausibly ahead or behind; the server's order stands."""
     flag = time_flag(mutation.occurred_at, now)
     return {"clock": flag} if flag else {}
 
 
-def _missing(session, photos):
+def _missing(session: Session, photos: Collection[str]) -> list[str]:
     if not photos:
         return []
     present = set(session.scalars(sa.select(Photo.sha256).where(Photo.sha256.in_(photos))))
     return [sha for sha in photos if sha not in present]
 
 
-def _apply(session, user, mutation, now, policy):
+def _apply(
+    session: Session, user: User, mutation: Mutation, now: datetime, policy: Policy
+) -> dict[str, Any]:
     command = mutation.command
     if mutation.type == "place.create":
         add_place(session, user, NewPlace(**command), now=now)
@@ -428,12 +477,21 @@ def _apply(session, user, mutation, now, policy):
     }
 
 
-def _conflict(session, user, mutation, error, now, hazard=None):
+def _conflict(
+    session: Session,
+    user: User,
+    mutation: Mutation,
+    error: IllegalTransition,
+    now: datetime,
+    hazard: Hazard | None = None,
+) -> dict[str, Any]:
     """Keep a step no longer valid in the hazard's history, for the office, not applied."""
     if hazard is None:
         hazard = session.scalar(
             sa.select(Hazard).where(Hazard.id == mutation.entity_id, visible_to(user))
         )
+        # The step that conflicted was taken on a hazard the user sees.
+        assert hazard is not None
     current = {"status": hazard.status, "version": hazard.version}
     append_event(
         session,

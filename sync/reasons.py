@@ -79,8 +79,10 @@ def _sentence(lead: str, errors: dict[str, list[str]], *, zh: bool = False) -> s
     return f"{lead}（{'；'.join(parts)}）" if zh else f"{lead} ({'; '.join(parts)})"
 
 
-def _with_errors(code, reason, reason_zh, errors):
-    answer = {"code": code, "reason": reason, "reason_zh": reason_zh}
+def _with_errors(
+    code: str, reason: str, reason_zh: str, errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {"code": code, "reason": reason, "reason_zh": reason_zh}
     if errors:
         answer["errors"] = errors
     return answer

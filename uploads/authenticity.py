@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 
 from geopy.distance import geodesic
 
+from uploads.exif import ExifFacts
+
 FLAGS = ("location_mismatch", "stale", "no_exif", "reused")
 
 
@@ -28,7 +30,15 @@ class Assessment:
     distance_m: float | None
 
 
-def assess(exif, *, lat, lon, observed_at: datetime, reused: bool, rules=DEFAULT_RULES):
+def assess(
+    exif: ExifFacts,
+    *,
+    lat: float,
+    lon: float,
+    observed_at: datetime,
+    reused: bool,
+    rules: Rules = DEFAULT_RULES,
+) -> Assessment:
     """Return the Assessment of a photo's EXIF against where and when it was reported."""
     flags = []
     distance = None

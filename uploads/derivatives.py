@@ -6,6 +6,7 @@ import math
 import os
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image, ImageCms, ImageMath
 from pillow_heif import register_heif_opener
@@ -41,6 +42,10 @@ UPRIGHT = {
 }
 
 
+# A photo to decode: a file's path, or a file open for reading (a stored original).
+Source = str | os.PathLike[str] | BinaryIO
+
+
 @dataclass(frozen=True)
 class Decoded:
     """What one decode yields: upright size, the raw EXIF block, and both JPEGs."""
@@ -52,7 +57,7 @@ class Decoded:
     thumb: bytes
 
 
-def _check_heif(path):
+def _check_heif(path: Source) -> None:
     """Refuse a HEIF file that libheif would decode with tiles missing."""
     if isinstance(path, str | os.PathLike):
         with open(path, "rb") as handle:
@@ -61,7 +66,7 @@ def _check_heif(path):
         heif.check_complete(path)
 
 
-def _bomb(max_pixels):
+def _bomb(max_pixels: int) -> DecompressionBomb:
     """Return the refusal of an image Pillow found too large before we saw its size."""
     # Pillow refuses an image over twice its own limit while opening it; below that
     # the configured limit is the stricter one, and the one to quote.
@@ -71,7 +76,7 @@ def _bomb(max_pixels):
     )
 
 
-def _open(path, media_type, max_pixels):
+def _open(path: Source, media_type: str, max_pixels: int) -> Image.Image:
     name = FORMAT_NAMES[media_type]
     if media_type == "image/heic":
         _check_heif(path)
@@ -97,7 +102,7 @@ def _open(path, media_type, max_pixels):
     return image
 
 
-def _orientation(image):
+def _orientation(image: Image.Image) -> int:
     """Return the EXIF orientation (1 when absent, broken or absurd)."""
     try:
         value = image.getexif().get(0x0112, 1)
@@ -106,7 +111,7 @@ def _orientation(image):
     return value if value in UPRIGHT else 1
 
 
-def _reduce_early(image, side):
+def _reduce_early(image: Image.Image, side: int) -> Image.Image:
     """Decode no more pixels than the display size needs, in a mode that averages."""
     width, height = image.size
     scale = side / max(width, height)
@@ -123,7 +128,7 @@ def _reduce_early(image, side):
     return image.reduce(factor) if factor >= 2 else image
 
 
-def _eight_bit(image):
+def _eight_bit(image: Image.Image) -> Image.Image:
     """Return 16-bit greyscale as 8-bit L (or LA for a transparent grey), scaled, not clipped."""
     # Pillow reads a 16-bit greyscale PNG as I;16 (older versions: I); converting
     # that straight to L clips everything above 255 to white.
@@ -137,7 +142,7 @@ def _eight_bit(image):
     return grey
 
 
-def _averageable(image):
+def _averageable(image: Image.Image) -> Image.Image:
     """Return the image in a mode whose pixels can be averaged: 8 bits, no palette, no key."""
     # Reducing and resizing average neighbouring pixels: palette indices, a 1-bit
     # pattern or a transparent colour key do not survive that; 16 bits cannot be
@@ -152,7 +157,7 @@ def _averageable(image):
     return image
 
 
-def _to_srgb(image):
+def _to_srgb(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
     if image.mode in ("LA", "RGBA"):
         background = Image.new("RGB", image.size, "white")
@@ -163,20 +168,23 @@ def _to_srgb(image):
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+            # Pillow types the result as optional: None comes only with inPlace=True.
+            image = ImageCms.profileToProfile(  # type: ignore[assignment]
+                image, source, _SRGB, outputMode="RGB"
+            )
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: keep the pixels as they are
     return image
 
 
-def _jpeg(image, quality):
+def _jpeg(image: Image.Image, quality: int) -> bytes:
     image.info = {}  # nothing of the original travels: no EXIF, XMP, ICC or comments
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
 
 
-def _fit(image, side, resample):
+def _fit(image: Image.Image, side: int, resample: Image.Resampling) -> Image.Image:
     width, height = image.size
     scale = side / max(width, height)
     if scale >= 1:
@@ -185,7 +193,7 @@ def _fit(image, side, resample):
     return image.resize(size, resample, reducing_gap=3.0)
 
 
-def decode(path, media_type, *, max_pixels):
+def decode(path: Source, media_type: str, *, max_pixels: int) -> Decoded:
     """Decode the photo at `path` and return its Decoded derivatives."""
     with warnings.catch_warnings():
         # Pillow warns about hostile EXIF and big images; our own checks decide.
@@ -193,7 +201,7 @@ def decode(path, media_type, *, max_pixels):
         return _decode(path, media_type, max_pixels)
 
 
-def _decode(path, media_type, max_pixels):
+def _decode(path: Source, media_type: str, max_pixels: int) -> Decoded:
     source = _open(path, media_type, max_pixels)
     with source:
         try:

@@ -6,7 +6,7 @@ class IntakeError(Exception):
 
     code = "photo_refused"
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 

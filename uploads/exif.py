@@ -10,9 +10,11 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import exifread
+from exifread.utils import Ratio
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ class ExifFacts:
     camera: bool = False
 
 
-def _text(tags, name, limit=100):
+def _text(tags: dict[str, Any], name: str, limit: int = 100) -> str | None:
     value = tags.get(name)
     if value is None:
         return None
@@ -45,7 +47,7 @@ def _text(tags, name, limit=100):
     return text[:limit] or None
 
 
-def _ratio(value):
+def _ratio(value: Ratio | float) -> float:
     den = getattr(value, "den", 1)
     num = getattr(value, "num", value)
     if not den:
@@ -56,7 +58,7 @@ def _ratio(value):
     return result
 
 
-def _coordinate(tags, name, limit):
+def _coordinate(tags: dict[str, Any], name: str, limit: float) -> float | None:
     values = tags.get(f"GPS GPS{name}")
     ref = _text(tags, f"GPS GPS{name}Ref")
     if values is None or not isinstance(values.values, list) or len(values.values) != 3:
@@ -70,7 +72,7 @@ def _coordinate(tags, name, limit):
     return result
 
 
-def _altitude(tags):
+def _altitude(tags: dict[str, Any]) -> float | None:
     values = tags.get("GPS GPSAltitude")
     if values is None or not values.values:
         return None
@@ -81,7 +83,7 @@ def _altitude(tags):
     return altitude if -1000 < altitude < 100_000 else None
 
 
-def _offset(text):
+def _offset(text: str | None) -> timezone | None:
     if not text or len(text) < 6 or text[0] not in "+-":
         return None
     hours, minutes = int(text[1:3]), int(text[4:6])
@@ -91,7 +93,7 @@ def _offset(text):
     return timezone(-delta if text[0] == "-" else delta)
 
 
-def _taken_at(tags):
+def _taken_at(tags: dict[str, Any]) -> tuple[datetime | None, bool, bool]:
     """Return (aware time taken, offset assumed?, from a camera tag?)."""
     for stamp_tag, offset_tag in (
         ("EXIF DateTimeOriginal", "EXIF OffsetTimeOriginal"),
@@ -116,7 +118,7 @@ def _taken_at(tags):
     return None, False, False
 
 
-def read_exif(raw):
+def read_exif(raw: bytes) -> ExifFacts:
     """Return ExifFacts from a raw EXIF block (with or without its 'Exif\\0\\0' header)."""
     if not raw:
         return ExifFacts(status="none")
@@ -129,7 +131,7 @@ def read_exif(raw):
         return ExifFacts(status="unreadable")
     if not tags:
         return ExifFacts(status="unreadable")
-    facts = {}
+    facts: dict[str, Any] = {}  # ExifFacts' keyword arguments, each read on its own
     for name, read in (
         ("gps_lat", lambda: _coordinate(tags, "Latitude", 90)),
         ("gps_lon", lambda: _coordinate(tags, "Longitude", 180)),

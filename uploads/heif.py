@@ -8,8 +8,9 @@ item table (ISO/IEC 14496-12 boxes: `iloc`, `iinf`, `iref`) must account for
 every byte it points at; after decoding, no grid tile may be left blank.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from PIL import Image, ImageChops
 
@@ -41,26 +42,32 @@ class Item:
     parts: tuple[int, ...]  # the items it is derived from (a grid's tiles)
 
 
+# Where an iloc box says an item's bytes are: (construction method, data reference, extents).
+Location = tuple[int, int, tuple[tuple[int, int], ...]]
+
+
 class _Bytes:
     """Read big-endian numbers from a buffer, refusing to read past `end`."""
 
-    def __init__(self, data, start, end):
+    def __init__(self, data: bytes, start: int, end: int) -> None:
         self.data, self.pos, self.end = data, start, end
 
-    def uint(self, size):
+    def uint(self, size: int) -> int:
+        """Read an unsigned big-endian number of `size` bytes."""
         if size > 8 or self.pos + size > self.end:
             raise CorruptImage(DAMAGED)
         value = int.from_bytes(self.data[self.pos : self.pos + size], "big")
         self.pos += size
         return value
 
-    def kind(self):
+    def kind(self) -> str:
+        """Read a four-character box or item type."""
         text = self.data[self.pos : self.pos + 4].decode("latin-1")
         self.uint(4)
         return text
 
 
-def _box_header(head, available, problem):
+def _box_header(head: bytes, available: int, problem: str) -> tuple[str, int, int]:
     """Return (type, header length, box length) of the box whose first bytes are `head`."""
     if available < 8:
         raise CorruptImage(problem)
@@ -80,7 +87,7 @@ def _box_header(head, available, problem):
     return kind, header, size
 
 
-def _boxes(data, start, end):
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[str, int, int]]:
     """Yield (type, payload start, end) of the boxes in data[start:end]."""
     while start < end:
         kind, header, size = _box_header(data[start : start + 16], end - start, DAMAGED)
@@ -88,7 +95,7 @@ def _boxes(data, start, end):
         start += size
 
 
-def _meta(handle, length):
+def _meta(handle: BinaryIO, length: int) -> bytes:
     """Return the meta box's payload, checking that every top-level box fits in the file."""
     meta = None
     position = 0
@@ -106,7 +113,7 @@ def _meta(handle, length):
     return meta
 
 
-def _locations(data, start, end):
+def _locations(data: bytes, start: int, end: int) -> dict[int, Location]:
     """Return {item id: (construction method, data reference, extents)} from an iloc box."""
     read = _Bytes(data, start, end)
     version = read.uint(1)
@@ -131,7 +138,7 @@ def _locations(data, start, end):
     return located
 
 
-def _types(data, start, end):
+def _types(data: bytes, start: int, end: int) -> dict[int, str]:
     """Return {item id: item type} from an iinf box."""
     read = _Bytes(data, start, end)
     version = read.uint(1)
@@ -152,13 +159,13 @@ def _types(data, start, end):
     return types
 
 
-def _parts(data, start, end):
+def _parts(data: bytes, start: int, end: int) -> dict[int, tuple[int, ...]]:
     """Return {item id: the items it is derived from} from an iref box's 'dimg' references."""
     read = _Bytes(data, start, end)
     version = read.uint(1)
     read.uint(3)
     ids = 2 if version == 0 else 4
-    parts = {}
+    parts: dict[int, tuple[int, ...]] = {}
     for kind, ref_start, ref_end in _boxes(data, read.pos, end):
         if kind != "dimg":
             continue
@@ -168,12 +175,12 @@ def _parts(data, start, end):
     return parts
 
 
-def _read(handle):
+def _read(handle: BinaryIO) -> tuple[dict[int, Item], int, int]:
     """Return the items of a HEIF file, its idat's length and the file's length."""
     handle.seek(0, 2)
     length = handle.tell()
     meta = _meta(handle, length)
-    boxes = {}
+    boxes: dict[str, tuple[int, int]] = {}
     for kind, start, end in _boxes(meta, 4, len(meta)):  # meta is a full box: skip 4 bytes
         boxes.setdefault(kind, (start, end))
     if "iloc" not in boxes:
@@ -219,9 +226,11 @@ PROBE = 32
 BLANK_GREEN = range(70, 141)
 
 
-def _blank(image, box):
+def _blank(image: Image.Image, box: tuple[int, int, int, int]) -> bool:
     """Say whether the pixels in `box` are all one colour that a blank tile decodes to."""
-    (_, red), (green, green_high), (_, blue) = image.crop(box).getextrema()[:3]
+    # An RGB(A) image (has_blank_tile checks) has one (min, max) per band.
+    extrema = cast(tuple[tuple[int, int], ...], image.crop(box).getextrema())
+    (_, red), (green, green_high), (_, blue) = extrema[:3]
     return red == 0 and blue == 0 and green == green_high and green in BLANK_GREEN
 
 

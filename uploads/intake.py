@@ -12,12 +12,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from uploads.derivatives import decode
 from uploads.errors import HashMismatch, TooLarge, UnsupportedImage
 from uploads.exif import ExifFacts, read_exif
 from uploads.sniff import HEAD_BYTES, claim_matches, sniff
-from uploads.storage import photo_key
+from uploads.storage import Storage, photo_key
 
 CHUNK = 256 * 1024
 
@@ -30,7 +31,7 @@ class Received:
     size: int
     path: Path
 
-    def discard(self):
+    def discard(self) -> None:
         """Remove the scratch file if it is still there."""
         self.path.unlink(missing_ok=True)
 
@@ -49,7 +50,13 @@ class Processed:
     thumb: bytes
 
 
-def receive(stream, expected_sha256, *, scratch_dir, max_bytes):
+def receive(
+    stream: IO[bytes],
+    expected_sha256: str,
+    *,
+    scratch_dir: str | os.PathLike[str],
+    max_bytes: int,
+) -> Received:
     """Copy `stream` to a scratch file while hashing; return Received or raise."""
     digest = hashlib.sha256()
     size = 0
@@ -76,7 +83,7 @@ def receive(stream, expected_sha256, *, scratch_dir, max_bytes):
     return Received(sha256=actual, size=size, path=path)
 
 
-def process(received, claimed_type, *, max_pixels):
+def process(received: Received, claimed_type: str | None, *, max_pixels: int) -> Processed:
     """Sniff, decode and derive a received photo; return Processed or raise."""
     with open(received.path, "rb") as handle:
         media_type = sniff(handle.read(HEAD_BYTES))
@@ -97,14 +104,14 @@ def process(received, claimed_type, *, max_pixels):
     )
 
 
-def store(received, processed, storage):
+def store(received: Received, processed: Processed, storage: Storage) -> None:
     """Put the derivatives, then the original, into storage."""
     storage.put(photo_key("display", processed.sha256), processed.display)
     storage.put(photo_key("thumb", processed.sha256), processed.thumb)
     storage.put_file(photo_key("original", processed.sha256), received.path)
 
 
-def remove(sha256, storage):
+def remove(sha256: str, storage: Storage) -> None:
     """Delete every file of a photo (used when its record could not be saved)."""
     for kind in ("original", "display", "thumb"):
         storage.delete(photo_key(kind, sha256))

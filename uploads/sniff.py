@@ -33,7 +33,7 @@ PILLOW_FORMATS = {
 HEAD_BYTES = 64
 
 
-def sniff(head):
+def sniff(head: bytes) -> str | None:
     """Return the media type the first bytes of a file show, or None."""
     if head[:3] == b"\xff\xd8\xff":
         return "image/jpeg"
@@ -52,7 +52,7 @@ def sniff(head):
     return None
 
 
-def claim_matches(claimed, sniffed):
+def claim_matches(claimed: str | None, sniffed: str) -> bool:
     """Say whether a claimed Content-Type agrees with the sniffed type."""
     if claimed is not None:
         claimed = claimed.split(";")[0].strip().lower()

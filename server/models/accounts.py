@@ -1,5 +1,7 @@
 """People who use the system and the device tokens they sign in with."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,7 +31,7 @@ class User(Base):
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()
     grids: Mapped[list[Area]] = relationship(secondary=user_grids, order_by=Area.code)
@@ -44,8 +46,8 @@ class DeviceToken(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     device_name: Mapped[str] = mapped_column(sa.String(100))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    last_used_at: Mapped[object | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

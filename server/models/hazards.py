@@ -1,6 +1,7 @@
 """Hazard reports (隐患), their append-only events, and the photos they cite."""
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,8 +67,8 @@ class Hazard(Base):
     crs: Mapped[str] = mapped_column(sa.String(10), default="wgs84")
     address: Mapped[str | None] = mapped_column(sa.String(300))
     # What the device claims; the server's own clock is received_at.
-    observed_at: Mapped[object] = mapped_column(UTCDateTime)
-    received_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # 'ahead' or 'behind': the claimed time is implausible (the phone's clock is off).
     time_flag: Mapped[str | None] = mapped_column(sa.String(10))
     status: Mapped[str] = mapped_column(sa.String(20), default="reported", index=True)
@@ -77,7 +78,7 @@ class Hazard(Base):
     # second writer matches no row and is told the hazard changed (optimistic lock).
     # Services set the new version themselves: it is the number of the last event.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
-    deadline: Mapped[object | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lead_department_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("departments.id"), index=True
     )
@@ -85,9 +86,9 @@ class Hazard(Base):
     territorial_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     deadline_basis: Mapped[str | None] = mapped_column(sa.String(24))
     # An extension the department asked for and the office has not yet decided.
-    extension_requested_until: Mapped[object | None] = mapped_column(UTCDateTime)
-    assigned_at: Mapped[object | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    extension_requested_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Written when the hazard is closed, for statistics: SQL cannot count working
     # hours without a calendar, so the close step stores what it took.
     close_seconds: Mapped[float | None] = mapped_column(sa.Float)
@@ -146,7 +147,7 @@ class HazardEvent(Base):
     type: Mapped[str] = mapped_column(sa.String(30))
     # None for the system's own steps (routing on receipt).
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
     note: Mapped[str | None] = mapped_column(sa.Text)
@@ -167,8 +168,8 @@ class DuplicateLink(Base):
     other_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("hazards.id"), primary_key=True)
     reason: Mapped[str] = mapped_column(sa.String(20))  # 'nearby' or 'same_photo'
     distance_m: Mapped[float | None] = mapped_column(sa.Float)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    dismissed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Photo(Base):
@@ -183,10 +184,10 @@ class Photo(Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     uploader_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     exif_status: Mapped[str] = mapped_column(sa.String(12), default="none")
     exif_camera: Mapped[bool] = mapped_column(default=False)
-    taken_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The offset the camera recorded, in minutes east of UTC; None when assumed.
     taken_offset_min: Mapped[int | None]
     gps_lat: Mapped[float | None] = mapped_column(sa.Float)
@@ -206,7 +207,7 @@ class PhotoUpload(Base):
         sa.ForeignKey("photos.sha256", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
-    uploaded_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HazardPhoto(Base):

@@ -1,6 +1,7 @@
 """Field inspections (检查, SPEC §10): places, versioned checklists, inspections, tasks."""
 
 import uuid
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,7 +33,7 @@ class Place(Base):
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(12), default="confirmed")
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A place added from a phone is idempotent on its id, like a report.
     payload_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
@@ -47,7 +48,7 @@ class ChecklistTemplate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     versions: Mapped[list["ChecklistVersion"]] = relationship(
         back_populates="template", order_by="ChecklistVersion.number"
@@ -68,8 +69,8 @@ class ChecklistVersion(Base):
     number: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(12), default="draft")
     place_types: Mapped[list] = mapped_column(sa.JSON, default=list)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    published_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="versions")
     items: Mapped[list["ChecklistItem"]] = relationship(
@@ -108,10 +109,10 @@ class InspectionTask(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     template_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_templates.id"))
-    due_on: Mapped[object] = mapped_column(sa.Date)
+    due_on: Mapped[date] = mapped_column(sa.Date)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     template: Mapped[ChecklistTemplate] = relationship()
 
@@ -144,11 +145,11 @@ class Inspection(Base):
     task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection_tasks.id"))
     # 复查: the earlier inspection of the same place this one follows up.
     follows_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("inspections.id"))
-    started_at: Mapped[object] = mapped_column(UTCDateTime)
-    finished_at: Mapped[object] = mapped_column(UTCDateTime, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     lat: Mapped[float | None] = mapped_column(sa.Float)
     lon: Mapped[float | None] = mapped_column(sa.Float)
-    received_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Where the place was when inspected, for statistics by grid and street.
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))

@@ -1,5 +1,7 @@
 """The district's organisation: departments, areas, hazard categories, routing rules."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,7 +38,7 @@ class Area(Base):
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     # GeoJSON geometry (Polygon or MultiPolygon) in WGS-84.
     geometry: Mapped[dict] = mapped_column(sa.JSON)
-    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id])
 
@@ -74,7 +76,7 @@ class RoutingRule(Base):
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"))
     priority: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     category: Mapped[Category] = relationship()
     area: Mapped[Area | None] = relationship()

@@ -1,6 +1,7 @@
 """The change feed that offline devices pull from (SPEC §9)."""
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -32,7 +33,7 @@ class Change(Base):
     seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     hazard_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     version: Mapped[int]
-    changed_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reporter_id: Mapped[int]
     # Scope keys after the change …
     lead_department_id: Mapped[int | None]
@@ -155,7 +156,7 @@ class SyncDevice(Base):
     device_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     # Updated with every mutation, so one device's requests queue behind each other.
     last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SyncReceipt(Base):
@@ -171,4 +172,4 @@ class SyncReceipt(Base):
     status: Mapped[str] = mapped_column(sa.String(12))
     # The result exactly as first answered (JSON text), returned again on a resend.
     result: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,8 +2,12 @@
 
 import hashlib
 import secrets
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.models import Area, Department, DeviceToken, User, utcnow
@@ -22,25 +26,25 @@ from server.vocabulary import ROLES
 _DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:600000")
 
 
-def hash_token(token):
+def hash_token(token: str) -> str:
     """Return the stored form of a bearer token (tokens are random, so SHA-256 suffices)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_user(
-    session,
-    username,
+    session: Session,
+    username: str,
     *,
-    role,
-    password,
-    department_code=None,
-    grid_codes=(),
-    display_name="",
-    phone=None,
-    password_method="scrypt",
-):
+    role: str,
+    password: str,
+    department_code: str | None = None,
+    grid_codes: Collection[str] = (),
+    display_name: str = "",
+    phone: str | None = None,
+    password_method: str = "scrypt",
+) -> User:
     """Create a user with a role and, where it applies, a department or grids."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if role not in ROLES:
         errors["role"] = [f"must be one of {', '.join(ROLES)}"]
     if not username or len(username) > 80:
@@ -76,7 +80,9 @@ def create_user(
     return user
 
 
-def _grids(session, role, grid_codes, errors):
+def _grids(
+    session: Session, role: str, grid_codes: Collection[str], errors: dict[str, list[str]]
+) -> list[Area]:
     """Return the grid Areas of `grid_codes`, noting in `errors` what is wrong."""
     grids = []
     if grid_codes and role != "grid_worker":
@@ -92,7 +98,9 @@ def _grids(session, role, grid_codes, errors):
     return grids
 
 
-def list_users(session, *, role=None, after=None, limit=200):
+def list_users(
+    session: Session, *, role: str | None = None, after: str | None = None, limit: int = 200
+) -> Sequence[User]:
     """Return users in username order (of a role; after a username, for the next page)."""
     query = sa.select(User).order_by(User.username).limit(limit)
     if role is not None:
@@ -102,9 +110,9 @@ def list_users(session, *, role=None, after=None, limit=200):
     return session.scalars(query).all()
 
 
-def user_devices(session, user_ids):
+def user_devices(session: Session, user_ids: Collection[int]) -> dict[int, list[DeviceToken]]:
     """Return {user id: [DeviceToken]} of these users, newest first (never the tokens)."""
-    devices = {}
+    devices: dict[int, list[DeviceToken]] = {}
     query = (
         sa.select(DeviceToken)
         .where(DeviceToken.user_id.in_(user_ids))
@@ -115,18 +123,26 @@ def user_devices(session, user_ids):
     return devices
 
 
-def get_user(session, username):
+def get_user(session: Session, username: str) -> User:
+    """Return the user with this username, or raise NotFound."""
     user = session.scalar(sa.select(User).filter_by(username=username))
     if user is None:
         raise NotFound(f"no user {username!r}")
     return user
 
 
-def update_user(session, actor, username, changes, *, now=None):
+def update_user(
+    session: Session,
+    actor: User,
+    username: str,
+    changes: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> User:
     """Change a user's name, phone, grids or whether the account is active. Disabling an
     account revokes every device's token: a lost phone stops working at once."""
     user = get_user(session, username)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if "grids" in changes:
         grids = _grids(session, user.role, changes["grids"], errors)
     if errors:
@@ -148,7 +164,9 @@ def update_user(session, actor, username, changes, *, now=None):
     return user
 
 
-def revoke_device(session, actor, username, device_id, *, now=None):
+def revoke_device(
+    session: Session, actor: User, username: str, device_id: int, *, now: datetime | None = None
+) -> DeviceToken:
     """Revoke one device's token: the office for anyone, a user for their own devices."""
     user = get_user(session, username) if actor.role == "office" else actor
     if actor.role != "office" and username != actor.username:
@@ -162,7 +180,9 @@ def revoke_device(session, actor, username, device_id, *, now=None):
     return row
 
 
-def issue_token(session, username, password, device_name):
+def issue_token(
+    session: Session, username: str, password: str, device_name: str
+) -> tuple[str, DeviceToken]:
     """Check a password and return (token, DeviceToken) for a new device session."""
     user = session.scalar(sa.select(User).filter_by(username=username))
     if user is None:
@@ -177,7 +197,7 @@ def issue_token(session, username, password, device_name):
     return token, row
 
 
-def authenticate(session, token):
+def authenticate(session: Session, token: str | None) -> DeviceToken:
     """Return the live DeviceToken for a bearer token, or raise AuthenticationFailed."""
     if not token:
         raise AuthenticationFailed("a bearer token is required")
@@ -189,7 +209,7 @@ def authenticate(session, token):
     return row
 
 
-def revoke_token(session, device_token):
+def revoke_token(session: Session, device_token: DeviceToken) -> None:
     """Revoke one device's token; later requests with it are refused."""
     device_token.revoked_at = utcnow()
     session.flush()

@@ -7,7 +7,7 @@ iterative inverse, accurate to well under a metre.
 import prcoords
 
 
-def to_wgs84(lat, lon, crs):
+def to_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     """Return (lat, lon) in WGS-84 for a point given in `crs`."""
     if crs == "wgs84":
         return lat, lon
@@ -24,7 +24,7 @@ def to_wgs84(lat, lon, crs):
     return result.lat, result.lon
 
 
-def from_wgs84(lat, lon, crs):
+def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     """Return (lat, lon) in `crs` for a WGS-84 point."""
     if crs == "wgs84":
         return lat, lon

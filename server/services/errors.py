@@ -1,12 +1,16 @@
 """Exceptions the domain raises; the HTTP layer maps each to a status."""
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose."""
 
     code = "domain_error"
 
-    def __init__(self, message, *, errors=None, **context):
+    def __init__(
+        self, message: str, *, errors: dict[str, list[str]] | None = None, **context: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}

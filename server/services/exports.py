@@ -2,13 +2,21 @@
 
 import csv
 import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 # (header, figure, kind): kind 'n' counts, '%' a rate, 'h' hours.
-COLUMNS = [
+Column = tuple[str, str | tuple[str, str], str]
+# One street's (or the total's) figures, as the statistics give them.
+Figures = Mapping[str, Any]
+Cell = str | int | float | None
+
+COLUMNS: list[Column] = [
     ("街道乡镇", "label", "text"),
     ("排查隐患数", "reported", "n"),
     ("有效隐患数", "valid", "n"),
@@ -32,7 +40,7 @@ COLUMNS = [
 
 
 # The inspections sheet (检查情况): one row per street, from the inspection statistics.
-INSPECTION_COLUMNS = [
+INSPECTION_COLUMNS: list[Column] = [
     ("街道乡镇", "label", "text"),
     ("检查场所数", "places_inspected", "n"),
     ("检查次数", "inspections", "n"),
@@ -46,12 +54,13 @@ INSPECTION_COLUMNS = [
 ]
 
 
-def cell_value(row, figure, kind):
+def cell_value(row: Figures, figure: str | tuple[str, str], kind: str) -> Cell:
     """Return the value of one column for one row of figures."""
     if kind == "%" and isinstance(figure, tuple):
         numerator, denominator = row[figure[0]], row[figure[1]]
         return round(numerator / denominator, 4) if denominator else None
     if kind in ("%", "r"):
+        assert isinstance(figure, str)  # a rate read as it is names one figure
         return row[figure]["value"]
     if isinstance(figure, tuple):
         value = row[figure[0]][figure[1]]
@@ -59,7 +68,9 @@ def cell_value(row, figure, kind):
     return row[figure]
 
 
-def table(rows, total, columns=COLUMNS):
+def table(
+    rows: Iterable[Figures], total: Figures, columns: Sequence[Column] = COLUMNS
+) -> list[list[Cell]]:
     """Return the table as lists of cell values: header, one row per street, totals."""
     body = [[cell_value(r, figure, kind) for _, figure, kind in columns] for r in rows]
     return [
@@ -69,7 +80,7 @@ def table(rows, total, columns=COLUMNS):
     ]
 
 
-def to_csv(title, rows, total):
+def to_csv(title: str, rows: Iterable[Figures], total: Figures) -> str:
     """Return the table as CSV text (UTF-8 with BOM, so Excel reads the Chinese)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -79,7 +90,13 @@ def to_csv(title, rows, total):
     return "\ufeff" + buffer.getvalue()
 
 
-def _sheet(sheet, title, rows, total, columns=COLUMNS):
+def _sheet(
+    sheet: Worksheet,
+    title: str,
+    rows: Iterable[Figures],
+    total: Figures,
+    columns: Sequence[Column] = COLUMNS,
+) -> None:
     sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(bold=True, size=14)
@@ -107,7 +124,13 @@ def _sheet(sheet, title, rows, total, columns=COLUMNS):
     sheet.freeze_panes = "B3"  # the header and the street column stay in view
 
 
-def to_xlsx(title, rows, total, departments=(), inspections=None):
+def to_xlsx(
+    title: str,
+    rows: Iterable[Figures],
+    total: Figures,
+    departments: Iterable[tuple[str, Iterable[Figures], Figures]] = (),
+    inspections: tuple[Iterable[Figures], Figures] | None = None,
+) -> bytes:
     """Return the workbook bytes: the district sheet, the inspections sheet (检查情况)
     when `inspections` = (rows, total) is given, then one sheet per department."""
     workbook = Workbook()

@@ -2,8 +2,11 @@
 rate per checklist item, hazards found per inspection, task coverage. All from SQL
 aggregation; a period is [from, to) of Shanghai days, by when inspections finished."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from server.models import (
     Area,
@@ -14,12 +17,12 @@ from server.models import (
     InspectionAnswer,
 )
 from server.services.errors import InvalidInput
-from server.services.stats import rate, week_start
+from server.services.stats import Period, rate, week_start
 
 GROUPS = ("street", "grid", "week")
 
 
-def _counted(columns):
+def _counted(columns: Sequence[sa.ColumnElement[Any]]) -> tuple[sa.ColumnElement[Any], ...]:
     answer = InspectionAnswer.answer
     return (
         *columns,
@@ -33,7 +36,7 @@ def _counted(columns):
     )
 
 
-def _figures(row, key, label):
+def _figures(row: sa.Row[*tuple[Any, ...]], key: str | None, label: str | None) -> dict[str, Any]:
     passed, failed = int(row.passed or 0), int(row.failed or 0)
     inspections = int(row.inspections or 0)
     hazards = int(row.hazards or 0)
@@ -52,13 +55,15 @@ def _figures(row, key, label):
     }
 
 
-def _in(the_period):
+def _in(the_period: Period) -> sa.ColumnElement[bool]:
     return sa.and_(
         Inspection.finished_at >= the_period.start_at, Inspection.finished_at < the_period.end_at
     )
 
 
-def summary(session, the_period, group_by="street", *, street_id=None):
+def summary(
+    session: Session, the_period: Period, group_by: str = "street", *, street_id: int | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Return (rows, total) of inspection figures for a period, grouped.
 
     Pass rate is passed / (passed + failed): 'not applicable' answers count in
@@ -93,7 +98,9 @@ def summary(session, the_period, group_by="street", *, street_id=None):
     return rows, _figures(total_row, "total", "合计")
 
 
-def item_pass_rates(session, the_period, *, street_id=None):
+def item_pass_rates(
+    session: Session, the_period: Period, *, street_id: int | None = None
+) -> list[dict[str, Any]]:
     """Return the pass rate of every checklist item answered in the period, by the
     item's code (stable across versions) within its checklist."""
     answer = InspectionAnswer.answer

@@ -1,7 +1,9 @@
 """The hazard lifecycle (闭环管理) as a pure state machine: which step, from which
 state, by whom, with what (SPEC §2). No database here: the caller passes facts in."""
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from server.services.errors import DomainError, InvalidInput, PermissionDenied
 from server.vocabulary import OPEN, ROLES, SEVERITIES, TERMINAL
@@ -35,7 +37,7 @@ class ActorFacts:
     id: int
     role: str
     department_id: int | None = None
-    grid_ids: frozenset = frozenset()
+    grid_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,9 @@ class Step:
     photos: tuple[str, ...] = ()
     result: str | None = None  # verify: 'pass' or 'fail'
     department: str | None = None  # assign, reassign
-    into: object | None = None  # merge: the hazard this one duplicates
-    until: object | None = None  # request_extension: a date
-    other: object | None = None  # unlink: the hazard wrongly linked as a duplicate
+    into: uuid.UUID | None = None  # merge: the hazard this one duplicates
+    until: date | None = None  # request_extension: a date
+    other: uuid.UUID | None = None  # unlink: the hazard wrongly linked as a duplicate
     severity: str | None = None  # classify: 'general' or 'major' (重大隐患)
 
 
@@ -57,8 +59,8 @@ class Step:
 class StepRule:
     """Who may take a step, from which states, and the state it leads to."""
 
-    roles: frozenset
-    sources: frozenset | None  # None: from any state
+    roles: frozenset[str]
+    sources: frozenset[str] | None  # None: from any state
     target: str | None  # None: the state does not change (or depends on the step)
     owner: str | None = None  # 'lead' (lead department only) or 'grid' (the hazard's grid)
     needs: tuple[str, ...] = field(default=())
@@ -95,8 +97,8 @@ RULES = {
 STEP_TYPES = tuple(RULES)
 
 
-def _check_fields(step, rule):
-    errors = {}
+def _check_fields(step: Step, rule: StepRule) -> None:
+    errors: dict[str, list[str]] = {}
     for name in rule.needs:
         value = getattr(step, name)
         if value is None or value == "" or value == ():
@@ -113,7 +115,7 @@ def _check_fields(step, rule):
         raise InvalidInput(f"{step.type} is missing what it needs", errors=errors)
 
 
-def decide(hazard, actor, step):
+def decide(hazard: HazardFacts, actor: ActorFacts, step: Step) -> str:
     """Return the status a step leads to, or raise why it may not be taken."""
     rule = RULES.get(step.type)
     if rule is None:

@@ -1,10 +1,21 @@
 """Photos in the records: who may see them, and their authenticity flags on hazards."""
 
+import uuid
+from collections.abc import Collection
 from datetime import UTC, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from server.models import Hazard, HazardPhoto, Inspection, InspectionPhoto, Photo, PhotoUpload
+from server.models import (
+    Hazard,
+    HazardPhoto,
+    Inspection,
+    InspectionPhoto,
+    Photo,
+    PhotoUpload,
+    User,
+)
 from server.services import unit_of_work
 from server.services.errors import NotFound
 from server.services.unit_of_work import Claimed
@@ -17,7 +28,7 @@ from uploads.intake import Processed, Received
 from uploads.storage import Storage, photo_key
 
 
-def _facts(photo):
+def _facts(photo: Photo) -> ExifFacts:
     """Return the ExifFacts stored on a Photo row."""
     return ExifFacts(
         status=photo.exif_status,
@@ -28,7 +39,7 @@ def _facts(photo):
     )
 
 
-def apply_facts(photo, processed):
+def apply_facts(photo: Photo, processed: Processed) -> None:
     """Copy what intake learned about a photo onto its row."""
     exif = processed.exif
     photo.media_type = processed.media_type
@@ -43,7 +54,9 @@ def apply_facts(photo, processed):
     photo.make, photo.model, photo.orientation = exif.make, exif.model, exif.orientation
 
 
-def record_photo(session, processed, uploader, rules=DEFAULT_RULES):
+def record_photo(
+    session: Session, processed: Processed, uploader: User, rules: Rules = DEFAULT_RULES
+) -> Photo:
     """Save a newly stored photo and flag every hazard that already cites it."""
     photo = Photo(sha256=processed.sha256, uploader_id=uploader.id)
     apply_facts(photo, processed)
@@ -55,8 +68,8 @@ def record_photo(session, processed, uploader, rules=DEFAULT_RULES):
 
 
 def accept_photo(
-    session,
-    uploader,
+    session: Session,
+    uploader: User,
     received: Received,
     content_type: str | None,
     store: Storage,
@@ -71,7 +84,7 @@ def accept_photo(
     no file. Two uploads of the same bytes at once both succeed, one as new.
     """
 
-    def work():
+    def work() -> tuple[Photo, bool]:
         existing = session.get(Photo, received.sha256)
         if existing is not None:
             claim_upload(session, received.sha256, uploader)
@@ -88,14 +101,16 @@ def accept_photo(
         raise
 
 
-def claim_upload(session, sha256, user):
+def claim_upload(session: Session, sha256: str, user: User) -> None:
     """Remember that `user` also uploaded these bytes (a resend, or the same photo)."""
     if session.get(PhotoUpload, (sha256, user.id)) is None:
         session.add(PhotoUpload(sha256=sha256, user_id=user.id))
         session.flush()
 
 
-def assess_citations(session, sha256s, rules=DEFAULT_RULES):
+def assess_citations(
+    session: Session, sha256s: Collection[str], rules: Rules = DEFAULT_RULES
+) -> None:
     """Recompute the flags of every citation of these photos whose photo has arrived."""
     if not sha256s:
         return
@@ -103,10 +118,10 @@ def assess_citations(session, sha256s, rules=DEFAULT_RULES):
     photos = {
         p.sha256: p for p in session.scalars(sa.select(Photo).where(Photo.sha256.in_(sha256s)))
     }
-    citations = {}
+    citations: dict[str, set[tuple[uuid.UUID, str]]] = {}
     for link in links:
         citations.setdefault(link.sha256, set()).add((link.hazard_id, link.phase))
-    assessed = set()
+    assessed: set[Hazard] = set()
     for link in links:
         photo = photos.get(link.sha256)
         if photo is None:
@@ -131,9 +146,9 @@ def assess_citations(session, sha256s, rules=DEFAULT_RULES):
     session.flush()
 
 
-def reprocess(session, sha256, storage, max_pixels):
+def reprocess(session: Session, sha256: str, storage: Storage, max_pixels: int) -> None:
     """Rebuild one photo's derivatives and EXIF facts from its stored original."""
-    photo = session.get(Photo, sha256)
+    photo = session.get_one(Photo, sha256)
     with storage.open(photo_key("original", sha256)) as original:
         decoded = decode(original, photo.media_type, max_pixels=max_pixels)
     storage.put(photo_key("display", sha256), decoded.display)
@@ -154,7 +169,7 @@ def reprocess(session, sha256, storage, max_pixels):
     session.flush()
 
 
-def may_see(session, viewer, sha256, kind):
+def may_see(session: Session, viewer: User, sha256: str, kind: str) -> bool:
     """Say whether `viewer` may fetch this kind of file of a photo (SPEC §5, §9)."""
     if kind == "original":
         return viewer.role == "office"
@@ -174,7 +189,7 @@ def may_see(session, viewer, sha256, kind):
     return session.scalar(sa.select(cited_visibly)) is True
 
 
-def photo_for(session, viewer, sha256, kind):
+def photo_for(session: Session, viewer: User, sha256: str, kind: str) -> Photo:
     """Return the Photo if the viewer may fetch `kind` of it; otherwise NotFound."""
     photo = session.get(Photo, sha256)
     if photo is None or not may_see(session, viewer, sha256, kind):

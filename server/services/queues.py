@@ -2,18 +2,28 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from server.models import DuplicateLink, Hazard, HazardEvent, department_open
+from server.models import DuplicateLink, Hazard, HazardEvent, User, department_open
 from server.services import paging
 from server.services.errors import InvalidInput, PermissionDenied
 from server.services.hazards import RECORDS, records_for
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.vocabulary import OPEN
 
-URGENT_FIRST = [(Hazard.deadline, "deadline", datetime), (Hazard.id, "id", uuid.UUID)]
-OLDEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id", uuid.UUID)]
+# A sort key as paging takes it: (column, name in the row, python type).
+SortKey = tuple[InstrumentedAttribute[Any], str, type]
+URGENT_FIRST: list[SortKey] = [
+    (Hazard.deadline, "deadline", datetime),
+    (Hazard.id, "id", uuid.UUID),
+]
+OLDEST_FIRST: list[SortKey] = [
+    (Hazard.received_at, "received_at", datetime),
+    (Hazard.id, "id", uuid.UUID),
+]
 VIEWS = {
     "dept_staff": ("lead", "territorial"),
     "grid_worker": ("verify",),
@@ -21,14 +31,14 @@ VIEWS = {
 }
 
 
-def _pending_duplicate():
+def _pending_duplicate() -> sa.Exists:
     return sa.exists().where(
         sa.or_(DuplicateLink.hazard_id == Hazard.id, DuplicateLink.other_id == Hazard.id),
         DuplicateLink.dismissed_at.is_(None),
     )
 
 
-def _selection(view, role):
+def _selection(view: str, role: str) -> tuple[sa.ColumnElement[bool], list[SortKey]]:
     """Return (condition with bound :dept, :grids, :now; sort keys) of a queue."""
     open_ = Hazard.status.in_(OPEN)
     if view == "lead":
@@ -67,10 +77,10 @@ def _selection(view, role):
     ), URGENT_FIRST
 
 
-_statements: dict[tuple, sa.Select] = {}
+_statements: dict[tuple[str, str], tuple[sa.Select[*tuple[Any, ...]], list[SortKey]]] = {}
 
 
-def _statement(view, role):
+def _statement(view: str, role: str) -> tuple[sa.Select[*tuple[Any, ...]], list[SortKey]]:
     """Return the queue's select and keys, composed once per (view, role)."""
     if (view, role) not in _statements:
         condition, keys = _selection(view, role)
@@ -78,7 +88,16 @@ def _statement(view, role):
     return _statements[(view, role)]
 
 
-def queue(session, viewer, view, *, limit, cursor=None, now, policy=DEFAULT_POLICY):
+def queue(
+    session: Session,
+    viewer: User,
+    view: str | None,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    now: datetime,
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[str, list[dict[str, Any]], str | None]:
     """Return (view, records, next cursor) of the viewer's queue; office records carry
     their open duplicate links."""
     views = VIEWS.get(viewer.role)
@@ -91,14 +110,14 @@ def queue(session, viewer, view, *, limit, cursor=None, now, policy=DEFAULT_POLI
             errors={"view": [f"one of {', '.join(views)}"]},
         )
     query, keys = _statement(view, viewer.role)
-    params = {"dept": viewer.department_id, "now": now}
+    params: dict[str, object] = {"dept": viewer.department_id, "now": now}
     if view == "verify" and viewer.role != "office":
         params["grids"] = [grid.id for grid in viewer.grids]
     rows, next_cursor = paging.page(
         session, query, keys, limit=limit, cursor=cursor, params=params, reuse=(view, viewer.role)
     )
     records = records_for(session, rows, viewer, now=now, policy=policy)
-    links = {}
+    links: dict[uuid.UUID, list[dict[str, Any]]] = {}
     if viewer.role == "office" and rows:
         ids = [row.id for row in rows]
         for link in session.scalars(

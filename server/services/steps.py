@@ -6,17 +6,27 @@ hazard's new `version`, so the two always agree (SPEC §2).
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from server.models import Department, DuplicateLink, Hazard, HazardEvent, HazardPhoto, utcnow
+from server.models import (
+    Department,
+    DuplicateLink,
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    User,
+    utcnow,
+)
 from server.services import routing, workdays
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
 from server.services.fingerprint import canonical_hash
 from server.services.lifecycle import ActorFacts, HazardFacts, IllegalTransition, Step, decide
 from server.services.photos import assess_citations
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.visibility import visible_to
 from server.vocabulary import OPEN
 
@@ -37,7 +47,7 @@ class StepRequest:
     step: Step
     base_version: int | None = None
 
-    def fingerprint(self, hazard_id, actor_id):
+    def fingerprint(self, hazard_id: uuid.UUID, actor_id: int) -> str:
         """Return a SHA-256 of the request, to recognise a resend."""
         content = asdict(self.step)
         if content["severity"] is None:  # added later: steps sent before keep their hash
@@ -49,18 +59,18 @@ class StepRequest:
 
 
 def append_event(
-    session,
-    hazard,
-    type_,
-    actor,
-    now,
-    to_status,
+    session: Session,
+    hazard: Hazard,
+    type_: str,
+    actor: User | None,
+    now: datetime,
+    to_status: str,
     *,
-    note=None,
-    data=None,
-    event_id=None,
-    payload_hash=None,
-):
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    event_id: uuid.UUID | None = None,
+    payload_hash: str | None = None,
+) -> HazardEvent:
     """Append an event, moving the hazard to `to_status` and its version on by one."""
     event = HazardEvent(
         id=event_id or uuid.uuid4(),
@@ -81,7 +91,9 @@ def append_event(
     return event
 
 
-def assignment(department_code, deadline_days, now):
+def assignment(
+    department_code: str, deadline_days: int, now: datetime
+) -> tuple[workdays.Deadline, dict[str, Any]]:
     """Return (deadline, event data) of assigning a hazard to a department now."""
     deadline = workdays.deadline_after(now, deadline_days)
     data = {
@@ -92,7 +104,7 @@ def assignment(department_code, deadline_days, now):
     return deadline, data
 
 
-def _assign(hazard, department, now):
+def _assign(hazard: Hazard, department: Department, now: datetime) -> dict[str, Any]:
     deadline, data = assignment(department.code, hazard.category.deadline_days, now)
     hazard.lead_department = department
     hazard.deadline, hazard.deadline_basis = deadline.at, deadline.basis
@@ -102,14 +114,14 @@ def _assign(hazard, department, now):
     return data
 
 
-def unassign(hazard, reason):
+def unassign(hazard: Hazard, reason: str | None) -> None:
     """Take the lead department, its deadline and any extension request off a hazard."""
     hazard.lead_department = None
     hazard.deadline = hazard.deadline_basis = hazard.extension_requested_until = None
     hazard.routing_note = reason
 
 
-def route_on_receipt(session, hazard, now):
+def route_on_receipt(session: Session, hazard: Hazard, now: datetime) -> HazardEvent | None:
     """Send a new hazard to its lead department, or leave it for office triage with why."""
     hazard.territorial_department = routing.territorial_owner(session, hazard.street_id)
     department, reason = routing.routing_for(session, hazard)
@@ -120,7 +132,7 @@ def route_on_receipt(session, hazard, now):
     return append_event(session, hazard, "route", None, now, "assigned", data=data)
 
 
-def actor_facts(user):
+def actor_facts(user: User) -> ActorFacts:
     """Return the ActorFacts of a user."""
     return ActorFacts(
         id=user.id,
@@ -130,7 +142,7 @@ def actor_facts(user):
     )
 
 
-def hazard_facts(hazard):
+def hazard_facts(hazard: Hazard) -> HazardFacts:
     """Return the HazardFacts of a hazard."""
     return HazardFacts(
         status=hazard.status,
@@ -141,14 +153,14 @@ def hazard_facts(hazard):
     )
 
 
-def _department(session, code):
+def _department(session: Session, code: str | None) -> Department:
     department = session.scalar(sa.select(Department).filter_by(code=code))
     if department is None or department.kind == "office":
         raise InvalidInput(f"unknown department {code!r}", errors={"department": ["unknown"]})
     return department
 
 
-def _extension_until(hazard, until, now):
+def _extension_until(hazard: Hazard, until: date | None, now: datetime) -> datetime:
     if not isinstance(until, date):
         raise InvalidInput("until must be a date", errors={"until": ["not a date"]})
     today = now.astimezone(workdays.SHANGHAI).date()
@@ -161,7 +173,9 @@ def _extension_until(hazard, until, now):
     return workdays.end_of_day(until)
 
 
-def _merge_into(session, hazard, into_id, now):
+def _merge_into(
+    session: Session, hazard: Hazard, into_id: uuid.UUID | None, now: datetime
+) -> dict[str, Any]:
     target = session.get(Hazard, into_id)
     if target is None:
         raise InvalidInput("no hazard to merge into", errors={"into": ["unknown hazard"]})
@@ -185,7 +199,7 @@ def _merge_into(session, hazard, into_id, now):
     return {"into": str(target.id)}
 
 
-def _move_waiting_links(session, merged, target, now):
+def _move_waiting_links(session: Session, merged: Hazard, target: Hazard, now: datetime) -> None:
     """Point the open reports still waiting as possible duplicates of a merged hazard at
     the hazard it was merged into, which now holds its photos and reporters.
 
@@ -232,7 +246,9 @@ def _move_waiting_links(session, merged, target, now):
         )
 
 
-def _dismiss_links(session, one, other, now):
+def _dismiss_links(
+    session: Session, one: uuid.UUID, other: uuid.UUID | None, now: datetime | None
+) -> None:
     for link in session.scalars(
         sa.select(DuplicateLink).where(
             sa.or_(
@@ -244,7 +260,15 @@ def _dismiss_links(session, one, other, now):
         link.dismissed_at = now or utcnow()
 
 
-def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_POLICY):
+def apply_step(
+    session: Session,
+    actor: User,
+    hazard_id: uuid.UUID,
+    request: StepRequest,
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[HazardEvent, bool]:
     """Take a step on a hazard; return (event, created). A resend of the same step is not new."""
     now = now or utcnow()
     hazard = session.scalar(sa.select(Hazard).where(Hazard.id == hazard_id, visible_to(actor)))
@@ -269,7 +293,7 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
     except IllegalTransition as error:
         error.context["current"] = {"status": hazard.status, "version": hazard.version}
         raise
-    data = {}
+    data: dict[str, Any] = {}
     if step.type in ("assign", "reassign"):
         data = _assign(hazard, _department(session, step.department), now)
     elif step.type == "reroute":
@@ -281,25 +305,32 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
             to_status, data = "assigned", _assign(hazard, department, now)
     elif step.type == "return":
         hazard.return_count += 1
-        data = {"department": hazard.lead_department.code}
-        unassign(hazard, f"退回 ({hazard.lead_department.name}): {step.note}")
+        lead = hazard.lead_department
+        assert lead is not None  # decide(): only the lead department returns a hazard
+        data = {"department": lead.code}
+        unassign(hazard, f"退回 ({lead.name}): {step.note}")
     elif step.type == "request_extension":
         until = _extension_until(hazard, step.until, now)
         hazard.extension_requested_until = until
         data = {"until": until.isoformat()}
     elif step.type == "grant_extension":
+        requested = hazard.extension_requested_until
+        assert requested is not None  # decide(): only a pending request is decided
         data = {
             "from": hazard.deadline.isoformat() if hazard.deadline else None,
-            "until": hazard.extension_requested_until.isoformat(),
+            "until": requested.isoformat(),
         }
-        hazard.deadline = hazard.extension_requested_until
+        hazard.deadline = requested
         hazard.extension_requested_until = None
     elif step.type == "refuse_extension":
-        data = {"until": hazard.extension_requested_until.isoformat()}
+        requested = hazard.extension_requested_until
+        assert requested is not None  # decide(): only a pending request is decided
+        data = {"until": requested.isoformat()}
         hazard.extension_requested_until = None
     elif step.type == "merge":
         data = _merge_into(session, hazard, step.into, now)
     elif step.type == "classify":
+        assert step.severity is not None  # decide(): classify needs a severity
         data = {"severity": step.severity, "was": hazard.severity}
         hazard.severity = step.severity
     elif step.type == "unlink":
@@ -349,7 +380,9 @@ def apply_step(session, actor, hazard_id, request, *, now=None, policy=DEFAULT_P
     return event, True
 
 
-def history(session, viewer, hazard_id):
+def history(
+    session: Session, viewer: User, hazard_id: uuid.UUID
+) -> tuple[Hazard, list[HazardEvent]]:
     """Return the events of a hazard the viewer may see, oldest first."""
     hazard = session.scalar(sa.select(Hazard).where(Hazard.id == hazard_id, visible_to(viewer)))
     if hazard is None:

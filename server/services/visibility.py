@@ -1,11 +1,13 @@
 """Who may see which hazards, and who may learn who reported them (SPEC §5)."""
 
+from typing import Any
+
 import sqlalchemy as sa
 
-from server.models import Hazard, Inspection
+from server.models import Hazard, Inspection, User
 
 
-def visible_to(viewer):
+def visible_to(viewer: User) -> sa.ColumnElement[bool]:
     """Return a SQL condition selecting the hazards `viewer` may see (SPEC §5)."""
     if viewer.role == "office":
         return sa.true()
@@ -24,12 +26,18 @@ def visible_to(viewer):
     return sa.false()
 
 
-def may_see_reporter(viewer, hazard):
+def may_see_reporter(viewer: User, hazard: Hazard | sa.Row[Any]) -> bool:
     """Say whether `viewer` may know who reported `hazard` (举报人保密)."""
     return viewer.role == "office" or viewer.id == hazard.reporter_id
 
 
-def scope_contains(viewer, reporter_id, lead_department_id, territorial_department_id, grid_id):
+def scope_contains(
+    viewer: User,
+    reporter_id: int,
+    lead_department_id: int | None,
+    territorial_department_id: int | None,
+    grid_id: int | None,
+) -> bool:
     """Say whether a hazard with these keys is in the viewer's scope (as visible_to does)."""
     if viewer.role == "office":
         return True
@@ -45,13 +53,13 @@ def scope_contains(viewer, reporter_id, lead_department_id, territorial_departme
     return False
 
 
-def scope_fingerprint(viewer):
+def scope_fingerprint(viewer: User) -> str:
     """Return a short text that changes whenever the viewer's scope changes."""
     grids = ",".join(str(g.id) for g in sorted(viewer.grids, key=lambda g: g.id))
     return f"{viewer.id}:{viewer.role}:{viewer.department_id}:{grids}"
 
 
-def inspections_visible_to(viewer):
+def inspections_visible_to(viewer: User) -> sa.ColumnElement[bool]:
     """Return a SQL condition selecting the inspections `viewer` may see (SPEC §5).
 
     The office sees all; inspectors their own; grid workers those in their grids;

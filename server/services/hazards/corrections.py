@@ -5,14 +5,19 @@ which each field last changed, so two devices editing different fields from the
 same version both succeed, and the second edit of the same field conflicts.
 """
 
-import sqlalchemy as sa
+import uuid
+from datetime import datetime
+from typing import Any
 
-from server.models import Category, Hazard
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.models import Category, Hazard, HazardEvent, User
 from server.services.areas import locate
 from server.services.coords import to_wgs84
 from server.services.errors import InvalidInput, NotFound, PermissionDenied
 from server.services.lifecycle import IllegalTransition
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.steps import append_event, route_on_receipt, unassign
 from server.services.visibility import visible_to
 
@@ -27,8 +32,16 @@ class FieldConflict(IllegalTransition):
 
 
 def correct_report(
-    session, user, hazard_id, changes, *, base_version, crs="wgs84", now, policy=DEFAULT_POLICY
-):
+    session: Session,
+    user: User,
+    hazard_id: uuid.UUID,
+    changes: dict[str, Any],
+    *,
+    base_version: int | None,
+    crs: str = "wgs84",
+    now: datetime,
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[Hazard, HazardEvent]:
     """Apply the reporter's corrections; return the hazard, or raise FieldConflict."""
     hazard = session.scalar(sa.select(Hazard).where(Hazard.id == hazard_id, visible_to(user)))
     if hazard is None:
@@ -103,5 +116,5 @@ def correct_report(
     return hazard, event
 
 
-def _current(hazard, name):
+def _current(hazard: Hazard, name: str) -> object:
     return hazard.category.code if name == "category" else getattr(hazard, name)

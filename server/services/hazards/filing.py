@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -43,7 +44,7 @@ CLOCK_AHEAD = timedelta(minutes=10)
 CLOCK_BEHIND = timedelta(days=30)
 
 
-def time_flag(claimed, now):
+def time_flag(claimed: datetime, now: datetime) -> str | None:
     """Return 'ahead' or 'behind' when a device's claimed time is implausible, else None."""
     if claimed > now + CLOCK_AHEAD:
         return "ahead"
@@ -67,7 +68,7 @@ class NewReport:
     address: str | None = None
     photos: tuple[str, ...] = ()
 
-    def fingerprint(self, reporter_id):
+    def fingerprint(self, reporter_id: int) -> str:
         """Return a SHA-256 of this report's content, to recognise a resend."""
         content = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict deep-copies
         content["id"] = str(self.id)
@@ -87,7 +88,14 @@ class Filed:
     error: DomainError | None = None
 
 
-def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY):
+def report_hazard(
+    session: Session,
+    reporter: User,
+    report: NewReport,
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[Hazard, bool]:
     """File and route a report; return (hazard, created). A resend is not new.
 
     The same id with different content, or from another account, is refused.
@@ -95,7 +103,7 @@ def report_hazard(session, reporter, report, *, now=None, policy=DEFAULT_POLICY)
     [filed] = report_hazards(session, reporter, [report], now=now, policy=policy)
     if filed.error is not None:
         raise filed.error
-    return session.get(Hazard, report.id), filed.created
+    return session.get_one(Hazard, report.id), filed.created
 
 
 def report_hazards(
@@ -277,7 +285,7 @@ def report_hazards(
     return filed
 
 
-def _territorial_offices(session):
+def _territorial_offices(session: Session) -> dict[int | None, int]:
     """Return {street id: id of its street office}, the oldest office where a street has two."""
     rows = session.execute(
         sa.select(Department.area_id, Department.id)
@@ -287,7 +295,16 @@ def _territorial_offices(session):
     return dict(rows.all())
 
 
-def _event_row(event_id, hazard_id, seq, type_, actor_id, at, from_status, to_status=None):
+def _event_row(
+    event_id: uuid.UUID,
+    hazard_id: uuid.UUID,
+    seq: int,
+    type_: str,
+    actor_id: int | None,
+    at: datetime,
+    from_status: str | None,
+    to_status: str | None = None,
+) -> dict[str, Any]:
     return {
         "id": event_id,
         "hazard_id": hazard_id,

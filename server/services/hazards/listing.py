@@ -3,19 +3,22 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from server.models import (
     Area,
     Category,
     Department,
     Hazard,
+    User,
     utcnow,
 )
 from server.services import paging, workdays
 from server.services.hazards.records import RECORDS, records_for
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.visibility import visible_to
 from server.vocabulary import OPEN
 
@@ -38,15 +41,23 @@ class HazardFilter:
 class Page:
     """One page of a keyset-paginated list."""
 
-    items: list
+    items: list[dict[str, Any]]
     next_cursor: str | None = None
 
 
-def _code_id(model, code):
+def _code_id(
+    model: type[Area] | type[Category] | type[Department], code: str
+) -> sa.ScalarSelect[int]:
     return sa.select(model.id).where(model.code == code).scalar_subquery()
 
 
-def filtered(query, filters, *, now, policy=DEFAULT_POLICY):
+def filtered(
+    query: sa.Select[*tuple[Any, ...]],
+    filters: HazardFilter,
+    *,
+    now: datetime,
+    policy: Policy = DEFAULT_POLICY,
+) -> sa.Select[*tuple[Any, ...]]:
     """Narrow a hazard query by a HazardFilter."""
     if filters.status:
         query = query.where(Hazard.status.in_(filters.status))
@@ -77,7 +88,16 @@ def filtered(query, filters, *, now, policy=DEFAULT_POLICY):
 NEWEST_FIRST = [(Hazard.received_at, "received_at", datetime), (Hazard.id, "id", uuid.UUID)]
 
 
-def list_hazards(session, viewer, filters, *, limit, cursor=None, now=None, policy=DEFAULT_POLICY):
+def list_hazards(
+    session: Session,
+    viewer: User,
+    filters: HazardFilter,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Page:
     """Return a Page of the records of hazards the viewer may see, newest first."""
     now = now or utcnow()
     query = filtered(RECORDS.where(visible_to(viewer)), filters, now=now, policy=policy)

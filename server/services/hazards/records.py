@@ -1,7 +1,12 @@
 """A hazard as a viewer may see it: one select of what a record shows, and its photos."""
 
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from server.models import (
     Area,
@@ -17,7 +22,7 @@ from server.services import workdays
 from server.services.errors import (
     NotFound,
 )
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.visibility import may_see_reporter, visible_to
 from server.vocabulary import OPEN
 
@@ -91,11 +96,18 @@ CITATIONS = (
 )
 
 
-def records_for(session, rows, viewer, *, now=None, policy=DEFAULT_POLICY):
+def records_for(
+    session: Session,
+    rows: Sequence[sa.Row[*tuple[Any, ...]]],
+    viewer: User,
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> list[dict[str, Any]]:
     """Return the records of selected rows, with their photo citations (one more query)."""
     now = now or utcnow()
     cutoffs = workdays.escalation_cutoffs(now, policy.escalation_days)
-    links = {}
+    links: dict[uuid.UUID, list[sa.Row[*tuple[Any, ...]]]] = {}
     if rows:
         ids = [row.id for row in rows]
         cited = session.connection().execute(CITATIONS, {"ids": ids})
@@ -104,7 +116,14 @@ def records_for(session, rows, viewer, *, now=None, policy=DEFAULT_POLICY):
     return [hazard_record(row, links.get(row.id, []), viewer, now, cutoffs) for row in rows]
 
 
-def get_record(session, viewer, hazard_id, *, check_visible=True, policy=DEFAULT_POLICY):
+def get_record(
+    session: Session,
+    viewer: User,
+    hazard_id: uuid.UUID,
+    *,
+    check_visible: bool = True,
+    policy: Policy = DEFAULT_POLICY,
+) -> dict[str, Any]:
     """Return the record of one hazard the viewer may see; anything else is NotFound."""
     query = RECORDS.where(Hazard.id == hazard_id)
     if check_visible:
@@ -115,7 +134,7 @@ def get_record(session, viewer, hazard_id, *, check_visible=True, policy=DEFAULT
     return records_for(session, [row], viewer, policy=policy)[0]
 
 
-def _photo_detail(link, viewer):
+def _photo_detail(link: sa.Row[*tuple[Any, ...]], viewer: User) -> dict[str, Any]:
     detail = {"sha256": link.sha256, "phase": link.phase, "missing": not link.present}
     if viewer.role == "office":
         detail["flags"] = link.flags
@@ -123,7 +142,13 @@ def _photo_detail(link, viewer):
     return detail
 
 
-def hazard_record(row, links, viewer, now, cutoffs):
+def hazard_record(
+    row: sa.Row[*tuple[Any, ...]],
+    links: Sequence[sa.Row[*tuple[Any, ...]]],
+    viewer: User,
+    now: datetime,
+    cutoffs: Sequence[datetime],
+) -> dict[str, Any]:
     """Return a hazard as plain values, leaving out the reporter unless the viewer may know.
 
     `cutoffs` are workdays.escalation_cutoffs(now): computed once for a whole page.
