@@ -1,4 +1,4 @@
-"""Closure statistics (SPEC §6), computed by the database with GROUP BY.
+"""The figures of a cohort (SPEC §6), computed by the database with GROUP BY.
 
 The cohort of a period is the hazards reported in it, [start, end) in Asia/Shanghai;
 every figure describes that cohort as it stands now. Rates carry their numerator
@@ -6,8 +6,7 @@ and denominator. Percentiles are nearest-rank, so SQLite and PostgreSQL give the
 same figures (see `_run` for how each computes them).
 """
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -17,69 +16,12 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from server.models import Area, Category, Department, Hazard, User
-from server.services import workdays
 from server.services.errors import InvalidInput
-from server.services.workdays import SHANGHAI
+from server.services.stats.periods import week_start
 from server.vocabulary import OPEN
 
 GROUPS = ("street", "community", "department", "category", "week", "severity")
-MAX_PERIOD = timedelta(days=5 * 366)
 VALID = ~Hazard.status.in_(("invalid", "duplicate"))
-
-
-@dataclass(frozen=True)
-class Period:
-    """A half-open period [start, end) of Shanghai calendar days."""
-
-    start: date
-    end: date
-
-    @property
-    def start_at(self):
-        if self.start == date.min:
-            # Its Shanghai midnight is 16:00 UTC the day before, in a year Python has not.
-            return datetime.min.replace(tzinfo=UTC)
-        return datetime.combine(self.start, time(0), tzinfo=SHANGHAI)
-
-    @property
-    def end_at(self):
-        return datetime.combine(self.end, time(0), tzinfo=SHANGHAI)
-
-
-def period(start, end):
-    """Return a checked Period, or raise InvalidInput saying what is wrong."""
-    if start >= end:
-        raise InvalidInput("the period is empty", errors={"from": ["must be before 'to'"]})
-    if end - start > MAX_PERIOD:
-        raise InvalidInput("the period is longer than five years", errors={"to": ["too far"]})
-    return Period(start, end)
-
-
-def iso_week(text):
-    """Return the Period of an ISO week written '2026-W23'."""
-    try:
-        year, week = text.split("-W")
-        monday = date.fromisocalendar(int(year), int(week), 1)
-    except ValueError:
-        raise InvalidInput("not an ISO week", errors={"week": ["write it as 2026-W23"]}) from None
-    try:
-        return Period(monday, monday + timedelta(days=7))
-    except OverflowError:  # 9999-W52 ends in the year 10000, past any date Python holds
-        raise InvalidInput(
-            "the week is out of range", errors={"week": ["must end by 9999-12-31"]}
-        ) from None
-
-
-def week_start(dialect, column=Hazard.received_at):
-    """Return SQL for the Monday (Shanghai) of a moment (a hazard's report), as 'YYYY-MM-DD'."""
-    # Constants are written into the SQL: PostgreSQL matches GROUP BY to the select
-    # list by text, and bound parameters would make the two differ.
-    lit = sa.literal_column
-    if dialect == "sqlite":
-        # Stored as naive UTC text; China has no daylight saving since 1991.
-        return sa.func.date(column, lit("'+8 hours'"), lit("'-6 days'"), lit("'weekday 1'"))
-    local = sa.func.timezone(lit("'Asia/Shanghai'"), column)
-    return sa.func.to_char(sa.func.date_trunc(lit("'week'"), local), lit("'YYYY-MM-DD'"))
 
 
 AREA_NAMES = (Area.id, Area.code, Area.name)
@@ -439,128 +381,3 @@ def _figures(row, times, group_by):
         },
     )
     return figures
-
-
-def volunteers(session, the_period, *, limit=100):
-    """Return reporters ranked by valid reports, then closed ones (office only). A report
-    merged into another counts as valid, and as closed once that hazard is: each
-    reporter of the same hazard gets the credit (SPEC §3)."""
-    original = aliased(Hazard)
-    closed = sa.or_(
-        Hazard.status == "closed",
-        sa.and_(Hazard.status == "duplicate", original.status == "closed"),
-    )
-    query = (
-        sa.select(
-            User.username,
-            User.display_name,
-            User.role,
-            sa.func.count().label("reported"),
-            _count(Hazard.status != "invalid").label("valid"),
-            _count(closed).label("closed"),
-        )
-        .join(User, User.id == Hazard.reporter_id)
-        .outerjoin(original, original.id == Hazard.duplicate_of_id)
-        .where(Hazard.received_at >= the_period.start_at, Hazard.received_at < the_period.end_at)
-        .group_by(User.id, User.username, User.display_name, User.role)
-        .order_by(sa.desc("valid"), sa.desc("closed"), User.username)
-        .limit(limit)
-    )
-    return [dict(row._mapping) for row in session.connection().execute(query)]
-
-
-def overdue(session, *, now, escalation_days, department_id=None):
-    """Return open overdue hazards counted by 督办 level, department and street."""
-    cutoffs = workdays.escalation_cutoffs(now, escalation_days)
-    level = sa.case(
-        *[(Hazard.deadline < cutoff, n) for n, cutoff in reversed(list(enumerate(cutoffs, 1)))],
-        else_=0,
-    )
-    department, street = aliased(Department), aliased(Area)
-    query = (
-        sa.select(
-            level.label("level"),
-            department.code.label("department"),
-            department.name.label("department_name"),
-            street.code.label("street"),
-            street.name.label("street_name"),
-            sa.func.count().label("count"),
-        )
-        .select_from(Hazard)
-        .outerjoin(department, department.id == Hazard.lead_department_id)
-        .outerjoin(street, street.id == Hazard.street_id)
-        .where(Hazard.status.in_(OPEN), Hazard.deadline < now)
-        .group_by(level, department.code, department.name, street.code, street.name)
-        .order_by(sa.desc("level"), department.code, street.code)
-    )
-    if department_id is not None:
-        query = query.where(
-            sa.or_(
-                Hazard.lead_department_id == department_id,
-                Hazard.territorial_department_id == department_id,
-            )
-        )
-    return [dict(row._mapping) for row in session.connection().execute(query)]
-
-
-def weekly_report(session, the_period, *, now, district_name):
-    """Return (title, street rows, total, [(department name, rows, total)]) for a period.
-
-    One pass over the period: counts by lead department and street, percentiles for
-    each street, the district, each department's streets and each department."""
-    last_day = the_period.end - timedelta(days=1)
-    year, week, _ = the_period.start.isocalendar()
-    span = f"{the_period.start.isoformat()} 至 {last_day.isoformat()}"
-    if (the_period.end - the_period.start).days == 7 and the_period.start.weekday() == 0:
-        span = f"{year}年第{week}周（{span}）"
-    title = f"{district_name}安全隐患排查整治进展情况统计表 {span}"
-    keys = [("department", Hazard.lead_department_id), ("key", Hazard.street_id)]
-    chains = [((), ("key",)), (("department",), ("department", "key"))]
-    counts, times = _run(session, keys, _where(the_period, None, False), now, chains)
-    streets = _names(session, AREA_NAMES, [r.key for r in counts])
-    by_street = {}
-    for row in counts:
-        by_street.setdefault(row.key, []).append(row)
-    rows = []
-    for street_id, parts in by_street.items():
-        code, label = streets.get(street_id, (None, None))
-        street = _Total(_sum_counts(parts), code, label)
-        rows.append(_figures(street, times[("key",)].get((street_id,)), "street"))
-    rows.sort(key=lambda r: r["key"] or "")
-    total = _figures(_Total(_sum_counts(rows)), times[()].get(()), None)
-    return title, rows, total, _department_sheets(session, counts, times, streets)
-
-
-def _department_sheets(session, counts, times, streets):
-    """Return [(department name, street rows, total)] for every sector department
-    (行业主管部门) that led any hazard of the period, by name."""
-    led = {row.department for row in counts if row.department is not None}
-    sectors = {
-        row.id: row.name
-        for row in session.execute(
-            sa.select(Department.id, Department.name).where(
-                Department.id.in_(led), Department.kind == "sector"
-            )
-        )
-    }
-    sheets = {}
-    for row in counts:
-        if row.department in sectors:
-            code, label = streets.get(row.key, (None, None))
-            group = times[("department", "key")].get((row.department, row.key))
-            figures = _figures(_Labelled(row, code, label), group, "street")
-            sheets.setdefault(row.department, []).append(figures)
-    result = []
-    for department_id in sorted(sheets, key=lambda d: sectors[d]):
-        rows = sorted(sheets[department_id], key=lambda r: r["key"] or "")
-        total = _figures(
-            _Total(_sum_counts(rows)), times[("department",)].get((department_id,)), None
-        )
-        result.append((sectors[department_id], rows, total))
-    return result
-
-
-def district_name(session):
-    """Return the name of the district (the top area), for report titles."""
-    name = session.scalar(sa.select(Area.name).where(Area.level == "district").limit(1))
-    return name or "本区"

@@ -1,0 +1,25 @@
+"""Closure statistics (SPEC §6), computed by the database with GROUP BY.
+
+periods   [start, end) in Asia/Shanghai calendar days; ISO weeks
+figures   the summary and trend figures of a cohort, rates, percentiles (nearest rank)
+reports   volunteers, overdue by 督办 level, the weekly progress table
+"""
+
+from server.services.stats.figures import GROUPS, rate, summary
+from server.services.stats.periods import MAX_PERIOD, Period, iso_week, period, week_start
+from server.services.stats.reports import district_name, overdue, volunteers, weekly_report
+
+__all__ = [
+    "GROUPS",
+    "MAX_PERIOD",
+    "Period",
+    "district_name",
+    "iso_week",
+    "overdue",
+    "period",
+    "rate",
+    "summary",
+    "volunteers",
+    "week_start",
+    "weekly_report",
+]
