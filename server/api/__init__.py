@@ -46,7 +46,7 @@ def require_json_body():
         raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
 
 
-def refuse_deep_json():
+def refuse_deep_json() -> None:
     """Refuse a JSON body nested deeper than JSON_MAX_DEPTH (400) before any view reads
     it: webargs parses bodies with the standard library, not through the app's provider.
 
