@@ -45,7 +45,7 @@ def _join(path, key):
     return f"{path}.{key}" if path else str(key)
 
 
-def unsafe_values(data, path=""):
+def unsafe_values(data: object, path: str = "") -> dict[str, str]:
     """Return {dotted path: message} for every string holding NUL or an unpaired surrogate
     and every integer outside 64 bits in `data`, however deeply nested; {} if none.
 
@@ -80,7 +80,7 @@ def unsafe_values(data, path=""):
 NOT_BLANK = ma.validate.Regexp(NON_BLANK_TEXT_PATTERN, error="must not be empty")
 
 
-def cursor_field():
+def cursor_field() -> ma.fields.String:
     """Return the field of an opaque paging cursor: `next` of the previous page."""
     return ma.fields.String(
         validate=ma.validate.Length(min=1, error="must not be empty: leave it out for page one"),

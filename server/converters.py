@@ -1,5 +1,6 @@
 """URL converters that keep path values storable: ids within 32 bits, codes without NUL."""
 
+from flask import Flask
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
@@ -14,7 +15,7 @@ class IdConverter(IntegerConverter):
         kwargs.setdefault("max", INT32.max)
         super().__init__(map, *args, **kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: str) -> int:
         number = int(value)
         if self.max is not None and number > self.max:
             # Said outright, rather than the router's "no such URL": the id cannot exist.
@@ -25,13 +26,13 @@ class IdConverter(IntegerConverter):
 class TextConverter(UnicodeConverter):
     """A code or name in a path (`<code>`, `<username>`): any text but NUL."""
 
-    def to_python(self, value):
+    def to_python(self, value: str) -> str:
         if "\x00" in value:
             raise NotFound(f"no such record: a code or name in a path {NUL_MESSAGE}")
         return super().to_python(value)
 
 
-def text_param_schema(converter):
+def text_param_schema(converter: TextConverter) -> dict:
     """Return the OpenAPI schema of a TextConverter path parameter."""
     return {"type": "string", "minLength": 1, "pattern": TEXT_PATTERN}
 
@@ -39,6 +40,6 @@ def text_param_schema(converter):
 CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter}
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Use these converters for every route added afterwards."""
     app.url_map.converters.update(CONVERTERS)

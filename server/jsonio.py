@@ -7,7 +7,9 @@ Python's parser recurses once per level, so a small body nested a thousand deep
 
 import re
 from itertools import accumulate
+from typing import Any
 
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
 
@@ -19,7 +21,7 @@ _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
 
 
-def nested_deeper_than(document, limit):
+def nested_deeper_than(document: str | bytes, limit: int) -> bool:
     """Return whether JSON text (str or bytes) nests arrays and objects deeper than `limit`,
     without parsing it (and so without recursion)."""
     raw = (
@@ -36,7 +38,7 @@ def nested_deeper_than(document, limit):
 class JSONTooDeep(BadRequest):
     """A JSON body nested deeper than the server accepts; the limit is in the answer."""
 
-    def __init__(self, limit):
+    def __init__(self, limit: int) -> None:
         super().__init__(f"the JSON body is nested deeper than {limit} levels")
         self.limit = limit
 
@@ -46,7 +48,7 @@ class JSONProvider(DefaultJSONProvider):
 
     ensure_ascii = False  # Chinese stays readable in responses
 
-    def loads(self, s, **kwargs):
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse JSON text, or raise JSONTooDeep."""
         limit = self._app.config["JSON_MAX_DEPTH"]
         if nested_deeper_than(s, limit):
@@ -54,6 +56,6 @@ class JSONProvider(DefaultJSONProvider):
         return super().loads(s, **kwargs)
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Install the JSON provider."""
     app.json = JSONProvider(app)

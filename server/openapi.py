@@ -3,6 +3,7 @@ application/problem+json, each operation has an operationId, and integers and te
 declared as narrowly as the server enforces them (64 bits; no NUL)."""
 
 import http
+from typing import Any
 
 import marshmallow as ma
 from apispec import BasePlugin
@@ -15,7 +16,7 @@ from server.converters import TextConverter, text_param_schema
 PROBLEM_JSON = "application/problem+json"
 
 
-def _operation_id(method, endpoint):
+def _operation_id(method: str, endpoint: str) -> str:
     """Return e.g. getHazardDetail for GET on the view class hazards.HazardDetail."""
     return method.lower() + endpoint.rpartition(".")[2]
 
@@ -27,7 +28,9 @@ class HouseRulesPlugin(BasePlugin):
         super().init_spec(spec)
         self.seen = {}
 
-    def operation_helper(self, path=None, operations=None, **kwargs):
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
         rule = kwargs.get("rule")
         for method, operation in operations.items():
             if rule is not None:
@@ -44,7 +47,7 @@ class HouseRulesPlugin(BasePlugin):
                 responses.setdefault("400", http.HTTPStatus.BAD_REQUEST.name)
 
 
-def text_constraints(self, field, ret, **kwargs):
+def text_constraints(self: Any, field: ma.fields.Field, ret: dict, **kwargs: Any) -> dict:
     """Declare that text never holds NUL, unless a pattern, enum or format says more."""
     if not isinstance(field, ma.fields.String) or ret.keys() & {"pattern", "enum", "format"}:
         return {}

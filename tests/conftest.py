@@ -1,10 +1,13 @@
 """Fixtures: every database test runs once on SQLite and once on PostgreSQL."""
 
 import os
+import shutil
+import tempfile
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from server import create_app
 from server import demo as demo_service
@@ -19,6 +22,19 @@ BACKENDS = ("sqlite", "postgresql")
 # (two checkouts, say) each keep their own: TEST_SCHEMA_PREFIX=pytest_b ./run test
 SCHEMA_PREFIX = os.environ.get("TEST_SCHEMA_PREFIX", "pytest")
 FAST_HASH = "pbkdf2:sha256:1000"  # production uses scrypt; tests need speed
+HYPOTHESIS_HOME = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """Keep hypothesis' files (its caches; no test keeps an example database) out of
+    the checkout, in a directory of this run."""
+    config.stash[HYPOTHESIS_HOME] = tempfile.mkdtemp(prefix="hypothesis-")
+    set_hypothesis_home_dir(config.stash[HYPOTHESIS_HOME])
+
+
+def pytest_unconfigure(config):
+    """Remove hypothesis' files."""
+    shutil.rmtree(config.stash[HYPOTHESIS_HOME], ignore_errors=True)
 
 
 def fresh_database(backend, tmp_dir, name):

@@ -55,14 +55,14 @@ BODY_LIMITS = {
 }
 
 
-def apply_body_limit():
+def apply_body_limit() -> None:
     """Give the request its endpoint's body limit before anything reads the body."""
     setting = BODY_LIMITS.get(request.endpoint or "")
     if setting is not None:
         request.max_content_length = current_app.config[setting]
 
 
-def refuse_deep_json():
+def refuse_deep_json() -> None:
     """Refuse a JSON body nested deeper than JSON_MAX_DEPTH (400) before any view reads
     it: webargs parses bodies with the standard library, not through the app's provider.
 

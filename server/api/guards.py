@@ -4,7 +4,7 @@ from schemas.common import unsafe_values
 from server.services.errors import InvalidInput
 
 
-def refuse_unsafe_values(data, path=""):
+def refuse_unsafe_values(data: object, path: str = "") -> None:
     """Raise InvalidInput (422) naming each string with NUL or an unpaired surrogate, and
     each integer outside 64 bits, in `data`; the same rule every request schema applies."""
     problems = unsafe_values(data, path)

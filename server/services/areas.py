@@ -8,7 +8,7 @@ import shapely
 import sqlalchemy as sa
 from shapely.geometry import shape
 from shapely.validation import explain_validity
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from server.models import Area
 from server.services.errors import InvalidInput
@@ -130,7 +130,7 @@ def _check_feature(number, feature, known_codes):
     return props["code"].strip(), props, geometry
 
 
-def import_areas(session, collection):
+def import_areas(session: Session, collection: dict) -> tuple[int, int]:
     """Create or update areas from a GeoJSON FeatureCollection; all or nothing.
 
     Features carry properties `code`, `name`, `level` and `parent` (a code, from

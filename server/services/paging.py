@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from server.services.errors import InvalidInput
 
@@ -51,7 +52,17 @@ def _compose(query, keys, with_cursor, descending):
     return query.order_by(*order).limit(size)
 
 
-def page(session, query, keys, *, limit, cursor=None, descending=False, params=None, reuse=None):
+def page(
+    session: Session,
+    query: sa.Select,
+    keys: list[tuple],
+    *,
+    limit: int,
+    cursor: str | None = None,
+    descending: bool = False,
+    params: dict | None = None,
+    reuse: object = None,
+) -> tuple[list, str | None]:
     """Return (rows, next_cursor) for a select ordered by `keys`.
 
     `keys` is a list of (column, name in the row, python type); the last must be unique.

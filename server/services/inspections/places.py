@@ -120,7 +120,7 @@ def _text(value):
     return value.strip() if isinstance(value, str) else None
 
 
-def parse_places(payload):
+def parse_places(payload: dict | str) -> list[NewPlace]:
     """Return NewPlaces from a GeoJSON FeatureCollection (dict) or CSV text.
 
     CSV columns: code, name, type, address, lat, lon (WGS-84). Every row is

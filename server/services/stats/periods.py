@@ -20,7 +20,7 @@ class Period:
     end: date
 
     @property
-    def start_at(self):
+    def start_at(self) -> datetime:
         if self.start == date.min:
             # Its Shanghai midnight is 16:00 UTC the day before, in a year Python has not.
             return datetime.min.replace(tzinfo=UTC)
@@ -40,7 +40,7 @@ def period(start, end):
     return Period(start, end)
 
 
-def iso_week(text):
+def iso_week(text: str) -> Period:
     """Return the Period of an ISO week written '2026-W23'."""
     try:
         year, week = text.split("-W")
