@@ -5,7 +5,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from schemas.common import StrictSchema
+from schemas.common import INT32, StrictSchema
 from schemas.events import StepDataSchema
 from schemas.hazards import SHA256, HazardCorrectionSchema, HazardCreateSchema, HazardSchema
 from schemas.inspections import InspectionCreateSchema, PlaceCreateSchema, TaskSchema
@@ -65,7 +65,7 @@ class MutationSchema(StrictSchema):
         metadata={"description": "hazard.create, hazard.comment, hazard.accept, hazard.verify, …"},
     )
     entity_id = ma.fields.UUID(required=True, metadata={"description": "the hazard"})
-    base_version = ma.fields.Integer(load_default=None, allow_none=True)
+    base_version = ma.fields.Integer(load_default=None, allow_none=True, validate=INT32)
     data = ma.fields.Dict(load_default=dict)
     photos = ma.fields.List(ma.fields.String(validate=SHA256), load_default=list)
     occurred_at = ma.fields.AwareDateTime(

@@ -31,8 +31,9 @@ def batch_limit(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         raw = request.get_json(silent=True)
-        if isinstance(raw, dict) and len(raw.get("mutations") or []) > MAX_MUTATIONS:
-            raise TooManyMutations()
+        mutations = raw.get("mutations") if isinstance(raw, dict) else None
+        if isinstance(mutations, list) and len(mutations) > MAX_MUTATIONS:
+            raise TooManyMutations()  # anything else that is not a list, the schema refuses
         return view(*args, **kwargs)
 
     return wrapper

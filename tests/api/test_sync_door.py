@@ -121,6 +121,7 @@ def test_a_report_the_http_door_refuses_is_refused_by_sync_too(client, app, demo
         ({"data": {"into": "not-a-uuid"}}, "data.into"),
         ({"data": "a note"}, "data"),
         ({"base_version": 2**64}, "base_version"),
+        ({"base_version": 2**31}, "base_version"),
         ({"id": "not-a-uuid"}, "id"),
         ({"entity_id": 12}, "entity_id"),
         ({"occurred_at": "\ud83d"}, "occurred_at"),
@@ -230,3 +231,13 @@ def test_a_refusal_by_the_rules_reads_as_a_sentence_not_a_dict(client, demo):
     assert refused["reason"] == "unknown hazard category (category: unknown category 'ufo')"
     assert refused["reason_zh"] == "数据不符合规则（category: 未知的隐患类别 'ufo'）"
     assert refused["errors"] == {"category": ["unknown category 'ufo'"]}
+
+
+@pytest.mark.parametrize("mutations", [5, True, "many", {"seq": 1}, None])
+def test_a_batch_that_is_not_a_list_is_refused_with_its_reason(client, demo, mutations):
+    response = client.post(
+        "/api/v1/sync",
+        json={"device_id": "p", "mutations": mutations},
+        headers=login(client, "gridworker"),
+    )
+    assert response.status_code == 422 and "mutations" in response.json["errors"]
