@@ -6,7 +6,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from server import api as api_package
-from server import cli, config, converters, errors, jsonio
+from server import cli, config, console, converters, errors, jsonio
 from server.extensions import api, db, migrate
 from uploads.storage import LocalStorage
 
@@ -61,6 +61,7 @@ def create_app(test_config=None):
     api_package.init_app(app, api)
     errors.init_app(app)
     cli.init_app(app)
+    console.init_app(app)
 
     @app.get(SWAGGER_ASSETS + "<path:filename>")
     def swagger_assets(filename):
