@@ -118,6 +118,15 @@ class HazardSchema(ma.Schema):
     )
     overdue = ma.fields.Boolean(metadata={"description": "open and past its deadline (超期)"})
     escalation = ma.fields.Integer(metadata={"description": "督办 level, 0 to 3"})
+    working_days_left = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": (
+                "open and not yet overdue: working days to the deadline, today and the last"
+                " day counted (1 on the last day); null when overdue, closed or no deadline"
+            )
+        },
+    )
     extension_requested_until = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
     duplicate_of = ma.fields.UUID(allow_none=True)

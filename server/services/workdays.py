@@ -111,6 +111,21 @@ def working_days_overdue(deadline: datetime | None, now: datetime, cap: int | No
     )
 
 
+@lru_cache(maxsize=4096)
+def _working_days_from(today: date, last_day: date, cap: int) -> int:
+    return working_days_after(today - timedelta(days=1), last_day, cap)
+
+
+def working_days_left(deadline: datetime | None, now: datetime, cap: int = 365) -> int | None:
+    """Count the working days from today to the deadline's day, both counted (1 on the
+    last day itself), up to `cap`; None once the deadline has passed or when there is none."""
+    if deadline is None or now > deadline:
+        return None
+    return _working_days_from(
+        now.astimezone(SHANGHAI).date(), deadline.astimezone(SHANGHAI).date(), cap
+    )
+
+
 ESCALATION_DAYS = (1, 3, 7)  # 督办 levels 1, 2, 3: working days past the deadline
 
 

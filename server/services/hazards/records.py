@@ -182,6 +182,9 @@ def hazard_record(
         "deadline_basis": row.deadline_basis,
         "overdue": overdue,
         "escalation": workdays.level_from_cutoffs(row.deadline, cutoffs) if overdue else 0,
+        "working_days_left": (
+            workdays.working_days_left(row.deadline, now) if row.status in OPEN else None
+        ),
         "extension_requested_until": row.extension_requested_until,
         "closed_at": row.closed_at,
         "duplicate_of": row.duplicate_of_id,
