@@ -198,9 +198,10 @@ def issue_token(
 
 
 def authenticate(session: Session, token: str | None) -> DeviceToken:
-    """Return the live DeviceToken for a bearer token, or raise AuthenticationFailed."""
+    """Return the live DeviceToken of a bearer token or console session, or raise
+    AuthenticationFailed."""
     if not token:
-        raise AuthenticationFailed("a bearer token is required")
+        raise AuthenticationFailed("a bearer token (or the console's session cookie) is required")
     row = session.scalar(sa.select(DeviceToken).filter_by(token_hash=hash_token(token)))
     if row is None or row.revoked_at is not None:
         raise AuthenticationFailed("the token is not valid or has been revoked")
