@@ -5,7 +5,8 @@ Every setting has one environment variable of the same name:
 DATABASE_URL           SQLAlchemy URL. Default: SQLite file instance/hazards.sqlite3.
                        Production: postgresql+psycopg://user@host/dbname
 MEDIA_ROOT             Directory for photo files. Default: instance/media
-SECRET_KEY             Signs opaque cursors and the console's CSRF tokens. Set a long random value in production.
+SECRET_KEY             Signs opaque cursors and the console's CSRF tokens. Set a long
+                       random value in production.
 PASSWORD_HASH_METHOD   Werkzeug KDF spec for new passwords. Default: scrypt
 MAX_CONTENT_LENGTH     Largest JSON request body in bytes. Default: 1048576 (1 MiB)
 SYNC_MAX_BYTES         Largest sync call (a phone's batch of mutations). Default: 16777216 (16 MiB)
