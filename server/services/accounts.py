@@ -59,6 +59,8 @@ def create_user(
             department = session.scalar(sa.select(Department).filter_by(code=department_code))
             if department is None:
                 errors["department"] = [f"unknown department {department_code!r}"]
+            elif not department.active:
+                errors["department"] = [f"department {department_code!r} is deactivated (已停用)"]
     elif department_code:
         errors["department"] = ["only department staff belong to a department"]
     grids = _grids(session, role, grid_codes, errors)
