@@ -30,3 +30,18 @@ class MeSchema(ma.Schema):
     department = ma.fields.String(allow_none=True)
     department_name = ma.fields.String(allow_none=True)
     grids = ma.fields.List(ma.fields.String())
+
+
+class SessionRequestSchema(StrictSchema):
+    """Credentials exchanged for a console session (the device is the browser)."""
+
+    username = ma.fields.String(required=True, validate=ma.validate.Length(1, 80))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+
+
+class ConsoleSessionSchema(MeSchema):
+    """The console's session: who is signed in, and the CSRF token its writes carry."""
+
+    csrf_token = ma.fields.String(
+        metadata={"description": "send as the X-CSRF-Token header with every write"}
+    )

@@ -13,6 +13,33 @@ class DepartmentSchema(ma.Schema):
     name = ma.fields.String()
     kind = ma.fields.String(metadata={"description": "sector, territorial (街道乡镇) or office"})
     area = ma.fields.Function(lambda d: d.area.code if d.area else None)
+    active = ma.fields.Boolean(
+        metadata={"description": "false: deactivated (停用), takes nothing new"}
+    )
+
+
+class DepartmentCreateSchema(StrictSchema):
+    """A new department: a sectoral bureau, or the street office of `area` (a street)."""
+
+    code = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    )
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(("sector", "territorial")))
+    area = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(1, 40),
+        metadata={"description": "the street's code, for a territorial department (街道办事处)"},
+    )
+
+
+class DepartmentChangeSchema(StrictSchema):
+    """What the office may change of a department."""
+
+    name = ma.fields.String(validate=ma.validate.Length(1, 100))
+    active = ma.fields.Boolean(
+        metadata={"description": "false: routing, assignment and new accounts skip it"}
+    )
 
 
 class CategorySchema(ma.Schema):

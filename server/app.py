@@ -16,7 +16,11 @@ API_DESCRIPTION = (
     "Every failure answers application/problem+json. Text never holds NUL (U+0000) or an "
     "unpaired surrogate, in values or in object keys, free-form objects included; integers "
     "are at most 64-bit, and ids and version numbers 32-bit. A JSON body nests at most "
-    "JSON_MAX_DEPTH (default 32) arrays and objects."
+    "JSON_MAX_DEPTH (default 32) arrays and objects. The web console signs in with "
+    "POST /api/v1/auth/session and is then authenticated by the HttpOnly cookie hz_session; "
+    "every write it makes (POST, PUT, PATCH, DELETE) carries the session's csrf_token as the "
+    "X-CSRF-Token header, or is refused 403 with code csrf_failed. A bearer token needs no "
+    "such header."
 )
 
 
@@ -36,8 +40,18 @@ def _settings(test_config):
         OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS,
         API_SPEC_OPTIONS={
             "info": {"description": API_DESCRIPTION},
-            "security": [{"bearerAuth": []}],
-            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}, {"consoleSession": []}],
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                    "consoleSession": {
+                        "type": "apiKey",
+                        "in": "cookie",
+                        "name": "hz_session",
+                        "description": "the web console's session; writes also send X-CSRF-Token",
+                    },
+                }
+            },
         },
     )
     return settings

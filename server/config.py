@@ -5,7 +5,8 @@ Every setting has one environment variable of the same name:
 DATABASE_URL           SQLAlchemy URL. Default: SQLite file instance/hazards.sqlite3.
                        Production: postgresql+psycopg://user@host/dbname
 MEDIA_ROOT             Directory for photo files. Default: instance/media
-SECRET_KEY             Signs opaque cursors. Set a long random value in production.
+SECRET_KEY             Signs opaque cursors and the console's CSRF tokens. Set a long
+                       random value in production.
 PASSWORD_HASH_METHOD   Werkzeug KDF spec for new passwords. Default: scrypt
 MAX_CONTENT_LENGTH     Largest JSON request body in bytes. Default: 1048576 (1 MiB)
 SYNC_MAX_BYTES         Largest sync call (a phone's batch of mutations). Default: 16777216 (16 MiB)
@@ -22,6 +23,8 @@ PHOTO_FUTURE_MINUTES   Photo taken this long after the report is flagged. Defaul
 DUPLICATE_RADIUS_M     Same-category open hazards this close are possible duplicates. Default: 30
 DUPLICATE_WINDOW_DAYS  ... if reported within this many days. Default: 7
 ESCALATION_DAYS        Working days past the deadline for 督办 levels 1, 2, 3. Default: 1,3,7
+SESSION_COOKIE_SECURE  Send the console's session cookie over HTTPS only (true behind TLS).
+                       Default: false, for the local http demo
 """
 
 import os
@@ -36,6 +39,10 @@ INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 def _int(name, default):
     return int(os.environ.get(name, default))
+
+
+def _flag(name, default):
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
 
 
 def from_environment():
@@ -62,6 +69,7 @@ def from_environment():
         "DUPLICATE_RADIUS_M": float(os.environ.get("DUPLICATE_RADIUS_M", 30)),
         "DUPLICATE_WINDOW_DAYS": float(os.environ.get("DUPLICATE_WINDOW_DAYS", 7)),
         "ESCALATION_DAYS": os.environ.get("ESCALATION_DAYS", "1,3,7"),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", "false"),
     }
 
 

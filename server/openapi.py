@@ -14,6 +14,7 @@ from schemas.common import TEXT_PATTERN, ProblemSchema
 from server.converters import TextConverter, text_param_schema
 
 PROBLEM_JSON = "application/problem+json"
+WRITES = ("post", "put", "patch", "delete")
 
 
 def _operation_id(method: str, endpoint: str) -> str:
@@ -42,6 +43,9 @@ class HouseRulesPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             # No token, a revoked one, or (signing in) a wrong password.
             responses.setdefault("401", http.HTTPStatus.UNAUTHORIZED.name)
+            if method.lower() in WRITES and operation.get("security") != []:
+                # A role that may not, or a console write without its X-CSRF-Token.
+                responses.setdefault("403", http.HTTPStatus.FORBIDDEN.name)
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 # Malformed JSON, or nested deeper than JSON_MAX_DEPTH.
                 responses.setdefault("400", http.HTTPStatus.BAD_REQUEST.name)

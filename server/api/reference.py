@@ -9,12 +9,14 @@ from schemas.reference import (
     CategoryChangeSchema,
     CategoryCreateSchema,
     CategorySchema,
+    DepartmentChangeSchema,
+    DepartmentCreateSchema,
     DepartmentSchema,
 )
 from server.api.security import login_required
 from server.extensions import db
-from server.models import Category, Department
-from server.services import use_cases
+from server.models import Category
+from server.services import departments, use_cases
 from server.services.areas import areas_feature_collection
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data")
@@ -57,8 +59,26 @@ class Departments(MethodView):
     @blp.response(200, DepartmentSchema(many=True))
     @login_required()
     def get(self):
-        """List the departments that own hazards."""
-        return db.session.scalars(sa.select(Department).order_by(Department.code)).all()
+        """List the departments that own hazards, with whether each is active."""
+        return departments.list_departments(db.session)
+
+    @blp.response(201, DepartmentSchema)
+    @login_required("office")
+    @blp.arguments(DepartmentCreateSchema)
+    def post(self, body):
+        """Create a sectoral bureau, or the street office of a street (office)."""
+        return use_cases.add_department(db.session, **body)
+
+
+@blp.route("/departments/<code>")
+class OneDepartment(MethodView):
+    @blp.response(200, DepartmentSchema)
+    @login_required("office")
+    @blp.arguments(DepartmentChangeSchema, required=False)  # no body: nothing changes
+    def patch(self, changes, code):
+        """Rename a department, or deactivate it (`active: false`: routing, assignment and
+        new accounts skip it; what it holds stays) or reactivate it (office)."""
+        return use_cases.change_department(db.session, code, changes)
 
 
 @blp.route("/areas")

@@ -21,6 +21,9 @@ class Department(Base):
     kind: Mapped[str] = mapped_column(sa.String(20), default="sector")
     # A street office (街道办事处/乡镇) is the territorial owner of its street.
     area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"))
+    # Deactivated (停用): routing sends it nothing new and no account is created in it;
+    # what it holds stays with it until the office reassigns it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     area: Mapped["Area | None"] = relationship(foreign_keys=[area_id])
 

@@ -59,6 +59,8 @@ def create_user(
             department = session.scalar(sa.select(Department).filter_by(code=department_code))
             if department is None:
                 errors["department"] = [f"unknown department {department_code!r}"]
+            elif not department.active:
+                errors["department"] = [f"department {department_code!r} is deactivated (已停用)"]
     elif department_code:
         errors["department"] = ["only department staff belong to a department"]
     grids = _grids(session, role, grid_codes, errors)
@@ -198,9 +200,10 @@ def issue_token(
 
 
 def authenticate(session: Session, token: str | None) -> DeviceToken:
-    """Return the live DeviceToken for a bearer token, or raise AuthenticationFailed."""
+    """Return the live DeviceToken of a bearer token or console session, or raise
+    AuthenticationFailed."""
     if not token:
-        raise AuthenticationFailed("a bearer token is required")
+        raise AuthenticationFailed("a bearer token (or the console's session cookie) is required")
     row = session.scalar(sa.select(DeviceToken).filter_by(token_hash=hash_token(token)))
     if row is None or row.revoked_at is not None:
         raise AuthenticationFailed("the token is not valid or has been revoked")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.models import Area, Category, Department, DuplicateLink, Hazard, HazardPhoto
 from server.models import RoutingRule as Rule
+from server.services.departments import deactivated_rule
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
 from server.services.policy import Policy
 from server.vocabulary import OPEN
@@ -58,7 +59,7 @@ class Router:
             )
             .join(Department, Department.id == Rule.department_id)
             .outerjoin(Area, Rule.area_id == Area.id)
-            .where(Rule.category_id.in_(set(category_ids)))
+            .where(Rule.category_id.in_(set(category_ids)), Department.active)
         ).all()
         self._rules = {}
         for row in rows:
@@ -97,9 +98,11 @@ def routing_for(session, hazard):
     """Return (department or None, reason if None) for a hazard as it is now."""
     if hazard.grid_id is None:
         return None, OUTSIDE
-    department = choose_department(session, hazard.category_id, area_ids_of(hazard))
+    area_ids = area_ids_of(hazard)
+    department = choose_department(session, hazard.category_id, area_ids)
     if department is None:
-        return None, no_rule(hazard.category.code)
+        stopped = deactivated_rule(session, hazard.category_id, area_ids)
+        return None, stopped or no_rule(hazard.category.code)
     return department, None
 
 

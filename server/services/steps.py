@@ -22,6 +22,7 @@ from server.models import (
     utcnow,
 )
 from server.services import routing, workdays
+from server.services.departments import refuse_if_inactive
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
 from server.services.fingerprint import canonical_hash
 from server.services.lifecycle import ActorFacts, HazardFacts, IllegalTransition, Step, decide
@@ -157,6 +158,7 @@ def _department(session: Session, code: str | None) -> Department:
     department = session.scalar(sa.select(Department).filter_by(code=code))
     if department is None or department.kind == "office":
         raise InvalidInput(f"unknown department {code!r}", errors={"department": ["unknown"]})
+    refuse_if_inactive(department)
     return department
 
 

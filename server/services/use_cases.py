@@ -8,7 +8,16 @@ the same schemas.
 """
 
 from server import demo
-from server.services import accounts, areas, hazards, inspections, photos, routing, steps
+from server.services import (
+    accounts,
+    areas,
+    departments,
+    hazards,
+    inspections,
+    photos,
+    routing,
+    steps,
+)
 from server.services.unit_of_work import Claimed, use_case, version_moved
 
 # Reports and the lifecycle (闭环)
@@ -29,7 +38,9 @@ create_account = use_case(accounts.create_user, Claimed("users"))
 change_account = use_case(accounts.update_user, version_moved)  # two saving one's grids
 sign_out_device = use_case(accounts.revoke_device)
 
-# Reference data the office edits: categories, routing rules, areas
+# Reference data the office edits: departments, categories, routing rules, areas
+add_department = use_case(departments.add_department, Claimed("departments"))
+change_department = use_case(departments.change_department)
 add_category = use_case(routing.add_category, Claimed("categories"))
 change_category = use_case(routing.change_category)
 add_rule = use_case(routing.add_rule)

@@ -658,6 +658,44 @@ def test_a_refused_device_sign_out_leaves_the_device_signed_in(session, demo, su
 # --- Reference data: categories, routing rules, areas ------------------------------
 
 
+def test_an_added_department_is_committed(session, demo):
+    use_cases.add_department(session, code="gas-co", name="区燃气集团", kind="sector")
+    with elsewhere() as other:
+        department = other.scalar(sa.select(Department).filter_by(code="gas-co"))
+        assert (department.name, department.kind, department.active) == (
+            "区燃气集团",
+            "sector",
+            True,
+        )
+
+
+def test_a_refused_department_is_not_added(session, demo, subtests):
+    def add(code, kind, area=None):
+        return use_cases.add_department(session, code=code, name="某单位", kind=kind, area=area)
+
+    cases = {
+        "a code taken": (AlreadyExists, "fire-rescue", "sector"),
+        "a street with its office": (AlreadyExists, "street-2", "territorial", "110112001"),
+        "a street office without a street": (InvalidInput, "street-x", "territorial"),
+        "a grid for a street": (InvalidInput, "street-x", "territorial", GRID),
+        "the office's kind": (InvalidInput, "office-2", "office"),
+    }
+    refusals(subtests, add, cases)
+
+
+def test_a_deactivated_department_is_committed_and_routing_skips_it(session, demo):
+    use_cases.change_department(session, "fire-rescue", {"name": "区消防救援支队", "active": False})
+    with elsewhere() as other:
+        assert other.scalar(sa.select(Department.active).filter_by(code="fire-rescue")) is False
+        category = other.scalar(sa.select(Category).filter_by(code="fire_lane_blocked"))
+        grid = other.scalar(sa.select(Area).filter_by(code=GRID))
+        assert routing.choose_department(other, category.id, [grid.id]) is None
+
+
+def test_changing_an_unknown_department_changes_nothing(session, demo):
+    refused(NotFound, use_cases.change_department, session, "no-such-dept", {"active": False})
+
+
 def new_category(code="balcony_clutter", department="fire-rescue"):
     """Return the office's fields of a new kind of hazard."""
     return {
@@ -1070,7 +1108,7 @@ def test_every_use_case_is_tested_here():
         for name, value in vars(use_cases).items()
         if hasattr(value, "__wrapped__") or value is photos.accept_photo
     ]
-    assert len(names) == 26
+    assert len(names) == 28
     assert [name for name in names if not re.search(rf"use_cases\.{name}\b", source)] == []
 
 

@@ -23,6 +23,7 @@ from server.models import (
 from server.models.sync import note_new_hazards
 from server.services.areas import area_index
 from server.services.coords import to_wgs84
+from server.services.departments import deactivated_rule
 from server.services.errors import (
     AlreadyExists,
     DomainError,
@@ -244,7 +245,8 @@ def report_hazards(
             area_ids.append(districts.get(where["street"]) if where["street"] else None)
             department = router.department(category.id, area_ids)
             if department is None:
-                hazard["routing_note"] = no_rule(category.code)
+                stopped = deactivated_rule(session, category.id, area_ids)
+                hazard["routing_note"] = stopped or no_rule(category.code)
             else:
                 department_id, department_code = department
                 deadline, data = assignment(department_code, category.deadline_days, now)
