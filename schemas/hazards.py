@@ -92,6 +92,7 @@ class HazardSchema(ma.Schema):
     id = ma.fields.UUID()
     category = ma.fields.String()
     category_name = ma.fields.String()
+    category_name_en = ma.fields.String(allow_none=True)
     description = ma.fields.String()
     lat = ma.fields.Float(metadata={"description": "WGS-84"})
     lon = ma.fields.Float(metadata={"description": "WGS-84"})
@@ -135,11 +136,14 @@ class HazardSchema(ma.Schema):
         metadata={"description": "what became of the report: for a duplicate, its hazard's"},
     )
     lead_department = ma.fields.String(allow_none=True)
+    lead_department_name = ma.fields.String(allow_none=True)
     territorial_department = ma.fields.String(
         allow_none=True, metadata={"description": "the street office (属地)"}
     )
     street = ma.fields.String(allow_none=True)
+    street_name = ma.fields.String(allow_none=True)
     community = ma.fields.String(allow_none=True)
+    community_name = ma.fields.String(allow_none=True)
     grid = ma.fields.String(allow_none=True)
     routing_note = ma.fields.String(allow_none=True)
     place = ma.fields.UUID(allow_none=True, metadata={"description": "the place inspected"})
