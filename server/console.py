@@ -34,7 +34,7 @@ def _index() -> Response:
     dist = _dist()
     if not (dist / "index.html").is_file():
         return Response(
-            "The console is not built yet: ./run serve builds it (npm ci and vite build in web/).\n",
+            "The console is not built yet: ./run serve builds it (npm ci, vite build in web/).\n",
             status=503,
             mimetype="text/plain",
         )
