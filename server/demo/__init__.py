@@ -168,6 +168,29 @@ CATEGORIES = [
     ("other", "其他安全隐患", "Other safety hazard", "emergency", "general", 7),
 ]
 
+# Kinds a street office (街道办事处) owns by its 属地 duty, as the seeds' 各街道乡镇 tasks
+# say: a rule in each street sends them to that street's own office, and no district-wide
+# rule stands behind it (a street without an office leaves them to the office's triage).
+# (code, 中文, English, supervising department, severity, deadline in working days)
+STREET_CATEGORIES = [
+    (
+        "road_stall_occupation",
+        "占道经营",
+        "Road or pavement occupied by stalls",
+        "urban-mgmt",
+        "general",
+        3,
+    ),
+    (
+        "stairwell_clutter",
+        "楼道堆物堆料",
+        "Things piled in stairwells and corridors",
+        "fire-rescue",
+        "general",
+        3,
+    ),
+]
+
 
 @dataclass(frozen=True)
 class DemoUser:
@@ -279,6 +302,25 @@ DEMO_REPORTS = [
         "果园社区底商",
     ),
     ("evacuation_blocked", "110112004001G02", "超市安全出口被货物堵塞并上锁。", "玉桥南里社区超市"),
+    # Work for the street office of 中仓街道 (the demo user zhongcang).
+    (
+        "road_stall_occupation",
+        "110112001002G02",
+        "早市摊贩占用人行道经营，行人被迫走机动车道。",
+        "西营社区新华大街北口",
+    ),
+    (
+        "stairwell_clutter",
+        "110112001003G01",
+        "1单元楼道内堆放旧家具和纸箱，挡住一半通道。",
+        "小园社区2号楼1单元",
+    ),
+    (
+        "stairwell_clutter",
+        "110112001003G02",
+        "地下室通道堆满杂物，安全出口指示灯被遮挡。",
+        "小园社区6号楼地下室",
+    ),
 ]
 
 
@@ -304,15 +346,26 @@ def load_demo(session, *, password_method="scrypt", now=None):
             session, f"street-{street_code}", f"{street_name}办事处", "territorial", street.id
         )
     session.flush()
-    for code, zh, en, dept, severity, days in CATEGORIES:
+    district_wide = {code for code, *_ in CATEGORIES}
+    for code, zh, en, dept, severity, days in CATEGORIES + STREET_CATEGORIES:
         category = session.scalar(sa.select(Category).filter_by(code=code))
         if category is None:
             category = Category(code=code)
             session.add(category)
-            session.add(RoutingRule(category=category, department=departments[dept], priority=0))
+            if code in district_wide:
+                session.add(RoutingRule(category=category, department=departments[dept]))
         category.name_zh, category.name_en = zh, en
         category.department = departments[dept]
         category.default_severity, category.deadline_days = severity, days
+    session.flush()
+    for code, *_ in STREET_CATEGORIES:
+        category = session.scalar(sa.select(Category).filter_by(code=code))
+        for street_code, _, _ in STREETS:
+            office = departments[f"street-{street_code}"]
+            rule = {"category_id": category.id, "area_id": office.area_id}
+            # Once there, the rule is the office's to change: a second load keeps it.
+            if session.scalar(sa.select(RoutingRule.id).filter_by(**rule)) is None:
+                session.add(RoutingRule(**rule, department_id=office.id, priority=0))
     session.flush()
     for demo in DEMO_USERS:
         if session.scalar(sa.select(User.id).filter_by(username=demo.username)) is None:

@@ -149,12 +149,12 @@ def test_grid_worker_and_office_may_file_reports(client, demo):
 def test_department_staff_cannot_file_reports(client, demo, app):
     response = client.post("/api/v1/hazards", json=report_body(), headers=login(client, "fire"))
     assert_problem(response, 403)
-    assert count(app) == 6  # the demo's reports only
+    assert count(app) == 9  # the demo's reports only
 
 
 def test_report_without_a_token_is_refused(client, demo, app):
     assert_problem(client.post("/api/v1/hazards", json=report_body()), 401)
-    assert count(app) == 6
+    assert count(app) == 9
 
 
 def _without(field):
@@ -235,7 +235,7 @@ def test_unreadable_body_is_refused_and_stores_nothing(
         "/api/v1/hazards", data=data, headers={**headers, "Content-Type": content_type}
     )
     assert_problem(response, status)
-    assert count(app) == 6
+    assert count(app) == 9
 
 
 def test_description_limit_is_a_setting(app_with):

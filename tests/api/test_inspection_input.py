@@ -35,7 +35,7 @@ def test_an_online_inspection_is_filed_once(client, demo, app):
     [failed] = [a for a in first.json["answers"] if a["answer"] == "fail"]
     assert failed["hazard"] is not None and failed["question"] == "安全出口未锁闭、未封堵"
     assert post(client, grid, body).status_code == 200  # resent: same answer, nothing new
-    assert stored(app) == (1, 5, 6 + 1)
+    assert stored(app) == (1, 5, 9 + 1)
     changed = dict(body, lat=39.0)
     assert_problem(post(client, grid, changed), 409)
 

@@ -95,7 +95,7 @@ def test_a_lost_response_resent_gives_the_same_answers_and_nothing_twice(client,
     again = push(client, grid, batch)
     assert [r["status"] for r in again] == ["duplicate", "duplicate"]
     assert [r["original"] for r in again] == first
-    assert count(app, Hazard, Hazard.reporter_id.is_not(None)) == 6 + 2
+    assert count(app, Hazard, Hazard.reporter_id.is_not(None)) == 9 + 2
 
 
 def test_the_same_batch_sent_twice_at_once_is_applied_once(app, demo):
@@ -119,7 +119,7 @@ def test_the_same_batch_sent_twice_at_once_is_applied_once(app, demo):
     assert [a.status_code for a in answers] == [200, 200], [a.json for a in answers]
     statuses = sorted(tuple(r["status"] for r in a.json["results"]) for a in answers)
     assert statuses == [("applied",) * 3, ("duplicate",) * 3]
-    assert count(app, Hazard) == 6 + 3
+    assert count(app, Hazard) == 9 + 3
     assert count(app, SyncReceipt) == 3
 
 
@@ -127,10 +127,10 @@ def test_a_later_batch_that_overtakes_an_earlier_one_is_deferred(client, demo, a
     grid = login(client, "gridworker")
     early, late = [create(1), create(2)], [create(3), create(4)]
     assert [r["status"] for r in push(client, grid, late)] == ["deferred", "deferred"]
-    assert count(app, Hazard) == 6  # nothing stored
+    assert count(app, Hazard) == 9  # nothing stored
     assert [r["status"] for r in push(client, grid, early)] == ["applied", "applied"]
     assert [r["status"] for r in push(client, grid, late)] == ["applied", "applied"]
-    assert count(app, Hazard) == 10
+    assert count(app, Hazard) == 13
 
 
 def test_a_reused_seq_with_other_content_is_rejected_and_the_original_kept(client, demo, app):
@@ -203,7 +203,7 @@ def test_a_fault_part_way_loses_nothing_and_a_retry_converges(
     retry = push(client, grid, batch)
     assert [r["status"] for r in retry] == ["duplicate"] * committed + ["applied"] * (6 - committed)
     assert _check_nothing_half_done(app, batch) == 6
-    assert count(app, Hazard) == 6 + 6 and count(app, HazardEvent, HazardEvent.seq == 2) == 6 + 6
+    assert count(app, Hazard) == 9 + 6 and count(app, HazardEvent, HazardEvent.seq == 2) == 9 + 6
 
 
 def test_what_finished_before_a_fault_stands_and_replays_as_duplicate(
@@ -370,7 +370,7 @@ def test_a_malformed_batch_is_refused_whole(client, demo, app, mutations, field)
         json={"device_id": "p", "mutations": batch},
     )
     assert field in assert_problem(response, 422)["errors"]
-    assert count(app, Hazard) == 6 and count(app, HazardEvent, HazardEvent.type == "report") == 6
+    assert count(app, Hazard) == 9 and count(app, HazardEvent, HazardEvent.type == "report") == 9
 
 
 def test_a_reset_cursor_still_takes_the_devices_unsent_mutations(client, demo, app):

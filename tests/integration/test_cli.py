@@ -55,7 +55,7 @@ def test_demo_loads_the_district_and_prints_one_user_per_role(app):
     for role in ("volunteer", "grid_worker", "dept_staff", "office"):
         assert role in result.output
     assert "demo-pass-2026" in result.output
-    assert counts(app) == {"Area": 47, "Department": 17, "Category": 20, "User": 5, "Hazard": 6}
+    assert counts(app) == {"Area": 47, "Department": 17, "Category": 22, "User": 5, "Hazard": 9}
 
 
 def test_demo_twice_changes_nothing(app):
