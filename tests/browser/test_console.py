@@ -2,9 +2,12 @@
 
 import re
 import uuid
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from server.extensions import db
+from server.models import Hazard, utcnow
 from tests.helpers import assert_problem, file_report, login, take, upload
 from tests.photos import SHARED, jpeg, sha
 
@@ -60,6 +63,7 @@ def test_a_report_goes_from_the_brigades_queue_to_closed_in_the_browser(client, 
     dialog.get_by_label("整改后照片").set_input_files(AFTER_PHOTO)
     dialog.get_by_label("整改说明").fill("已清理通道，车辆挪走")
     dialog.get_by_role("button", name="提交").click()
+    expect(dialog).to_be_hidden()
     status_is(page, "待复核")
     after = page.get_by_role("img", name="整改后照片 第1张")
     expect(after).to_be_visible()
@@ -85,6 +89,7 @@ def test_a_report_goes_from_the_brigades_queue_to_closed_in_the_browser(client, 
     dialog = page.get_by_role("dialog", name="复核通过")
     dialog.get_by_label("复核意见").fill("现场已畅通")
     dialog.get_by_role("button", name="提交").click()
+    expect(dialog).to_be_hidden()
     status_is(page, "已复核")
     page.get_by_role("button", name="销号").click()
     status_is(page, "已销号")
@@ -164,4 +169,34 @@ def test_a_department_user_gets_no_office_page_and_the_api_refuses_its_steps(cli
             headers=fire,
         )
         assert_problem(refused, 403)
+    console_page.assert_clean()
+
+
+def test_a_step_someone_else_took_first_shows_the_hazard_as_it_now_is(client, console_page):
+    volunteer, fire = login(client, "volunteer"), login(client, "fire")
+    hazard, address = new_report(client, volunteer)
+
+    page = console_page.sign_in("fire")
+    open_from_list(page, address)
+    status_is(page, "待签收")
+    take(client, fire, hazard["id"], "accept")  # a colleague signs for it meanwhile
+    page.get_by_role("button", name="签收").click()
+    expect(page.get_by_text("该隐患已被他人处理，当前状态为“已签收”")).to_be_visible()
+    status_is(page, "已签收")
+    expect(page.get_by_role("button", name="开始整改")).to_be_visible()
+    console_page.assert_clean(expected=[(409, f"/hazards/{hazard['id']}/events")])
+
+
+def test_overdue_hazards_show_their_escalation_level(app, client, console_page):
+    volunteer = login(client, "volunteer")
+    hazard, address = new_report(client, volunteer)
+    with app.app_context():  # its deadline passed three weeks ago: 督办 level 3
+        db.session.get(Hazard, uuid.UUID(hazard["id"])).deadline = utcnow() - timedelta(days=21)
+        db.session.commit()
+
+    page = console_page.sign_in("fire")
+    page.get_by_role("tab", name=re.compile("已超期")).click()
+    row = page.get_by_role("row").filter(has_text=address)
+    expect(row).to_contain_text("已超期 · 3级督办")
+    console_page.screenshot("fire-overdue")
     console_page.assert_clean()

@@ -1,0 +1,65 @@
+"""The console's sources keep the front end's rules (STYLE.md, "Front end"): every
+visible string from the locale files, both languages with the same keys, and a word in
+each for every status, role, severity and event the server can send."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from server.services.lifecycle import STEP_TYPES
+from server.vocabulary import ROLES, SEVERITIES, STATUSES
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+SOURCES = sorted(
+    path for path in (WEB / "src").rglob("*") if path.suffix in (".vue", ".js") and path.is_file()
+)
+LOCALES = {
+    name: json.loads((WEB / "src" / "locales" / f"{name}.json").read_text())
+    for name in ("zh-CN", "en")
+}
+# Events the server writes beyond the steps a person takes.
+SERVER_EVENTS = ("report", "route", "update", "sync_conflict")
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/|<!--.*?-->", re.S)
+STATIC_KEY = re.compile(r"""\bt\(\s*'([A-Za-z0-9_.]+)'""")
+
+
+def keys(messages, prefix=""):
+    """Every dotted key of a nested message object."""
+    found = set()
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        found |= keys(value, name + ".") if isinstance(value, dict) else {name}
+    return found
+
+
+def test_both_languages_have_the_same_messages():
+    assert keys(LOCALES["zh-CN"]) == keys(LOCALES["en"])
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(WEB)))
+def test_no_chinese_text_outside_the_locale_files(path):
+    code = COMMENTS.sub("", path.read_text())
+    assert CJK.findall(code) == [], "move the text into src/locales/*.json"
+
+
+def test_every_message_a_page_names_exists():
+    defined = keys(LOCALES["zh-CN"])
+    used = {key for path in SOURCES for key in STATIC_KEY.findall(path.read_text())}
+    assert used and used - defined == set()
+
+
+@pytest.mark.parametrize(
+    ("group", "values"),
+    [
+        ("status", STATUSES),
+        ("roles", ROLES),
+        ("severity", SEVERITIES),
+        ("events", STEP_TYPES + SERVER_EVENTS),
+    ],
+)
+def test_every_value_the_server_sends_has_words_in_both_languages(group, values):
+    for messages in LOCALES.values():
+        assert set(values) <= set(messages[group]), group
