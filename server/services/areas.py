@@ -75,7 +75,8 @@ def area_index(session):
     signature = session.execute(
         sa.select(sa.func.count(Area.id), sa.func.max(Area.id), sa.func.max(Area.updated_at))
     ).one()
-    key = (str(session.get_bind().url), tuple(signature))
+    # The bind is an Engine or a Connection; either names its engine, and the engine its URL.
+    key = (str(session.get_bind().engine.url), tuple(signature))
     with _index_lock:
         cached = _index_cache.get("index")
         if cached and cached[0] == key:
