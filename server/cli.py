@@ -93,6 +93,8 @@ def import_places(path):
         payload = text if path.lower().endswith(".csv") else json.loads(text)
     except (OSError, ValueError) as error:
         raise click.ClickException(f"cannot read {path}: {error}") from error
+    if not isinstance(payload, str | dict):
+        raise click.ClickException(f"{path}: expected a GeoJSON FeatureCollection or CSV")
     office = db.session.scalar(sa.select(User).where(User.role == "office").limit(1))
     if office is None:
         raise click.ClickException("create an office account first (create-user)")

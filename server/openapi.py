@@ -33,7 +33,7 @@ class HouseRulesPlugin(BasePlugin):
         self, path: str | None = None, operations: dict | None = None, **kwargs: Any
     ) -> None:
         rule = kwargs.get("rule")
-        for method, operation in operations.items():
+        for method, operation in (operations or {}).items():
             if rule is not None:
                 operation.setdefault("operationId", _operation_id(method, rule.endpoint))
             name = operation.get("operationId")

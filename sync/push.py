@@ -26,9 +26,10 @@ from schemas.sync import STEP_MUTATIONS, MutationField, MutationSchema, Unreadab
 from server.models import Hazard, HazardEvent, Photo, SyncDevice, SyncReceipt, User, utcnow
 from server.services.errors import DomainError, NotFound
 from server.services.fingerprint import canonical_hash
-from server.services.hazards import NewReport, report_hazards, time_flag
+from server.services.hazards import Filed, NewReport, report_hazards, time_flag
 from server.services.hazards.corrections import correct_report
 from server.services.inspections import (
+    Inspected,
     NewInspection,
     NewPlace,
     add_place,
@@ -363,7 +364,9 @@ def _file(
         # A run holds creations of one type (see _push): all inspections, or all reports.
         if creates[0][1].type == "inspection.create":
             inspections = cast(list[NewInspection], payloads)
-            outcomes = submit_inspections(session, user, inspections, now=batch.now, policy=policy)
+            outcomes: Sequence[Inspected | Filed] = submit_inspections(
+                session, user, inspections, now=batch.now, policy=policy
+            )
             cited = [sha for i in inspections for a in i.answers for sha in a.photos]
         else:
             reports = cast(list[NewReport], payloads)
@@ -374,6 +377,7 @@ def _file(
             if outcome.error is not None:
                 result = {"status": "rejected", **rejection(outcome.error)}
             elif isinstance(payload, NewInspection):  # an inspection.create
+                assert isinstance(outcome, Inspected)  # filed with its run of inspections
                 photos = [sha for a in payload.answers for sha in a.photos]
                 result = {
                     "status": "applied",
@@ -381,6 +385,7 @@ def _file(
                     "missing_photos": [sha for sha in dict.fromkeys(photos) if sha in missing],
                 }
             else:
+                assert isinstance(outcome, Filed)  # filed with its run of reports
                 result = {
                     "status": "applied",
                     "version": outcome.version,

@@ -1,9 +1,12 @@
 """Areas of the district: GeoJSON import and point-in-polygon lookup (属地)."""
 
 import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 import sqlalchemy as sa
 from shapely.geometry import shape
@@ -30,7 +33,7 @@ class Location:
 class AreaIndex:
     """A spatial index over every area polygon, for lookups without a scan."""
 
-    def __init__(self, rows):
+    def __init__(self, rows: Sequence[sa.Row[int, str, dict[str, Any]]]) -> None:
         self._ids = [row.id for row in rows]
         self._levels = [row.level for row in rows]
         self._geoms = [shape(row.geometry) for row in rows]
@@ -40,11 +43,13 @@ class AreaIndex:
         self._id_array = np.array(self._ids, dtype=np.int64)
         self._level_array = np.array(self._levels)
 
-    def locate_many(self, lats, lons):
+    def locate_many(
+        self, lats: Sequence[float], lons: Sequence[float]
+    ) -> dict[str, npt.NDArray[np.int64]]:
         """Return {level: array of area ids (0 where none)} for many points at once."""
         points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
         point_index, area_index = self._tree.query(points, predicate="intersects")
-        found = {}
+        found: dict[str, npt.NDArray[np.int64]] = {}
         for level in AREA_LEVELS:
             ids = np.zeros(len(points), dtype=np.int64)
             mask = self._level_array[area_index] == level
@@ -52,10 +57,10 @@ class AreaIndex:
             found[level] = ids
         return found
 
-    def locate(self, lat, lon):
+    def locate(self, lat: float, lon: float) -> Location:
         """Return the Location of the areas containing (lat, lon)."""
         point = shapely.Point(lon, lat)
-        found = {}
+        found: dict[str, int] = {}
         for i in self._tree.query(point, predicate="intersects"):
             found.setdefault(self._levels[i], self._ids[i])
         return Location(
@@ -67,15 +72,17 @@ class AreaIndex:
 
 
 _index_lock = threading.Lock()
-_index_cache: dict[str, tuple] = {}
+# What the cached index was built from: the database, and its areas' (count, max id, last change).
+_index_cache: dict[str, tuple[tuple[str, tuple[Any, ...]], AreaIndex]] = {}
 
 
-def area_index(session):
+def area_index(session: Session) -> AreaIndex:
     """Return the area index, rebuilt only when the areas table has changed."""
     signature = session.execute(
         sa.select(sa.func.count(Area.id), sa.func.max(Area.id), sa.func.max(Area.updated_at))
     ).one()
-    key = (str(session.get_bind().url), tuple(signature))
+    # The bind is an Engine or a Connection; either names its engine, and the engine its URL.
+    key = (str(session.get_bind().engine.url), tuple(signature))
     with _index_lock:
         cached = _index_cache.get("index")
         if cached and cached[0] == key:
@@ -87,12 +94,14 @@ def area_index(session):
     return index
 
 
-def locate(session, lat, lon):
+def locate(session: Session, lat: float, lon: float) -> Location:
     """Return the Location of a WGS-84 point in the district."""
     return area_index(session).locate(lat, lon)
 
 
-def _check_feature(number, feature, known_codes):
+def _check_feature(
+    number: int, feature: object, known_codes: Collection[str]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Return (code, props, geometry) of one feature, or raise with what is wrong."""
     where = f"features[{number}]"
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -100,7 +109,7 @@ def _check_feature(number, feature, known_codes):
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
         raise InvalidInput(f"{where} has properties that are not an object")
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for key, longest in (("code", 40), ("name", 100), ("level", 20)):
         if not isinstance(props.get(key), str) or not props[key].strip():
             errors[key] = ["required text property"]
@@ -127,10 +136,11 @@ def _check_feature(number, feature, known_codes):
                 errors["geometry"] = ["coordinates outside WGS-84 longitude/latitude"]
     if errors:
         raise InvalidInput(f"{where} ({props.get('code')!r}) is not a valid area", errors=errors)
+    assert isinstance(geometry, dict)  # shape() took it as GeoJSON: from JSON, an object
     return props["code"].strip(), props, geometry
 
 
-def import_areas(session: Session, collection: dict) -> tuple[int, int]:
+def import_areas(session: Session, collection: object) -> tuple[int, int]:
     """Create or update areas from a GeoJSON FeatureCollection; all or nothing.
 
     Features carry properties `code`, `name`, `level` and `parent` (a code, from
@@ -144,14 +154,14 @@ def import_areas(session: Session, collection: dict) -> tuple[int, int]:
 
     existing = {a.code: a for a in session.scalars(sa.select(Area))}
     file_codes = {
-        props.get("code")
+        code
         for f in features
         if isinstance(f, dict) and isinstance(props := f.get("properties"), dict)
-        if isinstance(props.get("code"), str)
+        if isinstance(code := props.get("code"), str)
     }
     known = set(existing) | file_codes
     checked = [_check_feature(n, f, known) for n, f in enumerate(features)]
-    seen = set()
+    seen: set[str] = set()
     for code, _, _ in checked:
         if code in seen:
             raise InvalidInput(f"area code {code!r} appears twice", errors={"code": [code]})
@@ -185,15 +195,17 @@ def import_areas(session: Session, collection: dict) -> tuple[int, int]:
     return created, updated
 
 
-def areas_feature_collection(session):
+def areas_feature_collection(session: Session) -> dict[str, Any]:
     """Return every area as a GeoJSON FeatureCollection, parents before children."""
     parent = aliased(Area)
-    rows = session.execute(
-        sa.select(Area, parent.code)
-        .outerjoin(parent, Area.parent_id == parent.id)
-        .order_by(Area.code)
-    ).all()
-    rows.sort(key=lambda row: LEVEL_RANK[row[0].level])
+    rows = sorted(
+        session.execute(
+            sa.select(Area, parent.code)
+            .outerjoin(parent, Area.parent_id == parent.id)
+            .order_by(Area.code)
+        ).all(),
+        key=lambda row: LEVEL_RANK[row[0].level],  # stable: by code within a level
+    )
     return {
         "type": "FeatureCollection",
         "features": [

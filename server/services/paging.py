@@ -4,21 +4,29 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server.services.errors import InvalidInput
 
+# A sort key: (column, name in the row, python type); the type is a key of PARSERS.
+SortKey = tuple[InstrumentedAttribute[Any], str, type]
+# A sort key's value as a cursor holds it, and how it is read back from its text.
+KeyValue = datetime | uuid.UUID
+Parser = Callable[[str], KeyValue]
 
-def encode_cursor(values):
+
+def encode_cursor(values: Iterable[KeyValue]) -> str:
     """Return an opaque cursor for a row's sort key (datetimes and UUIDs)."""
     raw = json.dumps([v.isoformat() if isinstance(v, datetime) else str(v) for v in values])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor, kinds):
+def decode_cursor(cursor: str, kinds: Sequence[Parser]) -> tuple[KeyValue, ...]:
     """Return the sort key in a cursor, each value parsed as its kind, or raise."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -32,11 +40,16 @@ def decode_cursor(cursor, kinds):
         ) from None
 
 
-PARSERS = {datetime: datetime.fromisoformat, uuid.UUID: uuid.UUID}
-_composed: dict[tuple, sa.Select] = {}
+PARSERS: dict[type, Parser] = {datetime: datetime.fromisoformat, uuid.UUID: uuid.UUID}
+_composed: dict[tuple[Hashable, bool, bool], sa.Select[*tuple[Any, ...]]] = {}
 
 
-def _compose(query, keys, with_cursor, descending):
+def _compose(
+    query: sa.Select[*tuple[Any, ...]],
+    keys: Sequence[SortKey],
+    with_cursor: bool,
+    descending: bool,
+) -> sa.Select[*tuple[Any, ...]]:
     columns = [column for column, _, _ in keys]
     if with_cursor:
         after = sa.tuple_(
@@ -54,15 +67,15 @@ def _compose(query, keys, with_cursor, descending):
 
 def page(
     session: Session,
-    query: sa.Select,
-    keys: list[tuple],
+    query: sa.Select[*tuple[Any, ...]],
+    keys: Sequence[SortKey],
     *,
     limit: int,
     cursor: str | None = None,
     descending: bool = False,
-    params: dict | None = None,
-    reuse: object = None,
-) -> tuple[list, str | None]:
+    params: Mapping[str, object] | None = None,
+    reuse: Hashable | None = None,
+) -> tuple[Sequence[sa.Row[*tuple[Any, ...]]], str | None]:
     """Return (rows, next_cursor) for a select ordered by `keys`.
 
     `keys` is a list of (column, name in the row, python type); the last must be unique.

@@ -5,12 +5,13 @@ import math
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from geopy.distance import geodesic
 from sqlalchemy.orm import Session
 
-from server.models import Area, Category, Department, DuplicateLink, Hazard, HazardPhoto
+from server.models import Area, Base, Category, Department, DuplicateLink, Hazard, HazardPhoto
 from server.models import RoutingRule as Rule
 from server.services.departments import deactivated_rule
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
@@ -21,7 +22,7 @@ SPECIFICITY = {"grid": 4, "community": 3, "street": 2, "district": 1, None: 0}
 OUTSIDE = "位置不在本区任何网格内 (outside every grid)"
 
 
-def territorial_owner(session, street_id):
+def territorial_owner(session: Session, street_id: int | None) -> Department | None:
     """Return the street office (街道办事处/乡镇) of a street, if there is one."""
     if street_id is None:
         return None
@@ -33,7 +34,7 @@ def territorial_owner(session, street_id):
     )
 
 
-def no_rule(category_code):
+def no_rule(category_code: str) -> str:
     """Why a hazard of this category was left for triage where no rule applies."""
     return f"没有适用的分派规则 (no routing rule for {category_code} here)"
 
@@ -46,7 +47,7 @@ class Router:
     oldest rule.
     """
 
-    def __init__(self, session, category_ids):
+    def __init__(self, session: Session, category_ids: Iterable[int]) -> None:
         rows = session.execute(
             sa.select(
                 Rule.id,
@@ -61,11 +62,13 @@ class Router:
             .outerjoin(Area, Rule.area_id == Area.id)
             .where(Rule.category_id.in_(set(category_ids)), Department.active)
         ).all()
-        self._rules = {}
+        self._rules: dict[int, list[sa.Row[*tuple[Any, ...]]]] = {}
         for row in rows:
             self._rules.setdefault(row.category_id, []).append(row)
 
-    def department(self, category_id, area_ids):
+    def department(
+        self, category_id: int, area_ids: Iterable[int | None]
+    ) -> tuple[int, str] | None:
         """Return (id, code) of the department the rules send this category to here, or
         None."""
         area_ids = {a for a in area_ids if a is not None}
@@ -80,13 +83,15 @@ class Router:
         return best.department_id, best.department_code
 
 
-def choose_department(session, category_id, area_ids):
+def choose_department(
+    session: Session, category_id: int, area_ids: Iterable[int | None]
+) -> Department | None:
     """Return the department the rules send this category to in these areas, or None."""
     found = Router(session, [category_id]).department(category_id, area_ids)
     return session.get(Department, found[0]) if found is not None else None
 
 
-def area_ids_of(hazard):
+def area_ids_of(hazard: Hazard) -> list[int | None]:
     """Return the ids of the areas a hazard lies in, most specific first."""
     ids = [hazard.grid_id, hazard.community_id, hazard.street_id]
     if hazard.street is not None:
@@ -94,7 +99,7 @@ def area_ids_of(hazard):
     return ids
 
 
-def routing_for(session, hazard):
+def routing_for(session: Session, hazard: Hazard) -> tuple[Department | None, str | None]:
     """Return (department or None, reason if None) for a hazard as it is now."""
     if hazard.grid_id is None:
         return None, OUTSIDE
@@ -129,6 +134,12 @@ def metres(lat: float, lon: float, other_lat: float, other_lon: float) -> float:
     )
 
 
+# Candidates are bucketed by (category id, cell row, cell column), each bucket holding
+# (filing order, hazard id, lat, lon) in filing order.
+_Cell = tuple[int, int, int]
+_Candidate = tuple[int, uuid.UUID, float, float]
+
+
 class DuplicateFinder:
     """Open hazards of a category near a point, or sharing a photo (SPEC §3).
 
@@ -158,8 +169,8 @@ class DuplicateFinder:
     ) -> None:
         self.radius = policy.duplicate_radius_m
         # Cells of originals and of hazards linked already, each in filing order.
-        self._originals: dict[tuple, list] = {}
-        self._linked: dict[tuple, list] = {}
+        self._originals: dict[_Cell, list[_Candidate]] = {}
+        self._linked: dict[_Cell, list[_Candidate]] = {}
         self._photos: dict[str, list[uuid.UUID]] = {}
         self._filed = 0
         if not points:
@@ -196,7 +207,7 @@ class DuplicateFinder:
             for sha, hazard_id in cited:
                 self._photos.setdefault(sha, []).append(hazard_id)
 
-    def _cell(self, lat, lon):
+    def _cell(self, lat: float, lon: float) -> tuple[int, int]:
         return math.floor(lat / self._dlat), math.floor(lon / self._dlon)
 
     def add(
@@ -219,7 +230,14 @@ class DuplicateFinder:
             self._photos.setdefault(sha, []).append(hazard_id)
 
     def _near(
-        self, cells, hazard_id, category_id, lat, lon, *, first_only=False
+        self,
+        cells: dict[_Cell, list[_Candidate]],
+        hazard_id: uuid.UUID,
+        category_id: int,
+        lat: float,
+        lon: float,
+        *,
+        first_only: bool = False,
     ) -> Iterator[tuple[int, uuid.UUID, float]]:
         """Yield (filing order, id, metres) of the hazards of `cells` within the radius;
         with `first_only`, only the earliest filed of each cell."""
@@ -261,7 +279,11 @@ class DuplicateFinder:
         return found
 
 
-def _lookup(session, model, code, field):
+_Coded = TypeVar("_Coded", bound=Base)
+
+
+def _lookup(session: Session, model: type[_Coded], code: str | None, field: str) -> _Coded | None:
+    """Return the `model` row with this code (None for no code), or raise if unknown."""
     if code is None:
         return None
     # An empty code names nothing: it is unknown, not "none given".
@@ -271,14 +293,21 @@ def _lookup(session, model, code, field):
     return found
 
 
-def list_rules(session):
+def list_rules(session: Session) -> Sequence[Rule]:
     """Return every routing rule, category by category."""
     return session.scalars(
         sa.select(Rule).order_by(Rule.category_id, Rule.priority.desc(), Rule.id)
     ).all()
 
 
-def add_rule(session, *, category, department, area=None, priority=0):
+def add_rule(
+    session: Session,
+    *,
+    category: str,
+    department: str,
+    area: str | None = None,
+    priority: int = 0,
+) -> Rule:
     """Add a rule sending `category` (in `area`, if given) to `department`."""
     rule = Rule(
         category=_lookup(session, Category, category, "category"),
@@ -291,7 +320,16 @@ def add_rule(session, *, category, department, area=None, priority=0):
     return rule
 
 
-def add_category(session, *, code, name_zh, name_en, department, default_severity, deadline_days):
+def add_category(
+    session: Session,
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    department: str,
+    default_severity: str,
+    deadline_days: int,
+) -> Category:
     """Add a kind of hazard and its district-wide rule to `department` (行业主管部门)."""
     if session.scalar(sa.select(Category.id).filter_by(code=code)) is not None:
         raise AlreadyExists(f"category {code!r} already exists", errors={"code": [code]})
@@ -309,7 +347,7 @@ def add_category(session, *, code, name_zh, name_en, department, default_severit
     return category
 
 
-def change_category(session, code, **changes):
+def change_category(session: Session, code: str, **changes: Any) -> Category:
     """Change a category's names, default severity, deadline or whether reports may use
     it. Hazards already assigned keep their deadline; new assignments take the new one.
     (Which department it goes to is the routing rules' business.)"""
@@ -323,7 +361,7 @@ def change_category(session, code, **changes):
     return category
 
 
-def change_rule(session, rule_id, **changes):
+def change_rule(session: Session, rule_id: int, **changes: Any) -> Rule:
     """Change a rule's category, department, area or priority."""
     rule = session.get(Rule, rule_id)
     if rule is None:
@@ -339,7 +377,7 @@ def change_rule(session, rule_id, **changes):
     return rule
 
 
-def remove_rule(session, rule_id):
+def remove_rule(session: Session, rule_id: int) -> None:
     """Remove a routing rule."""
     rule = session.get(Rule, rule_id)
     if rule is None:

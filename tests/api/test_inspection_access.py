@@ -107,3 +107,10 @@ def test_the_import_places_command_reads_csv(app, demo, tmp_path):
     path.write_text("code,name,type,address,lat,lon\nK-2,,castle,,x,y\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["import-places", str(path)])
     assert result.exit_code != 0 and "row 1" in result.output
+
+
+def test_the_import_places_command_refuses_json_that_is_not_a_collection(app, demo, tmp_path):
+    path = tmp_path / "places.geojson"
+    path.write_text('[{"code": "K-1"}]', encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-places", str(path)])
+    assert result.exit_code == 1 and "expected a GeoJSON FeatureCollection" in result.output

@@ -1,8 +1,11 @@
 """Checklists (检查清单) as versioned data: drafts, publishing, the versions phones read."""
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from server.models import (
     Category,
@@ -31,7 +34,13 @@ class NewItem:
     photo_required: bool = False
 
 
-def create_template(session, code, name, place_types, items):
+def create_template(
+    session: Session,
+    code: str,
+    name: str,
+    place_types: Collection[str],
+    items: Sequence[NewItem],
+) -> ChecklistVersion:
     """Create a checklist with its first version as a draft; return the version."""
     if session.scalar(sa.select(ChecklistTemplate.id).filter_by(code=code)) is not None:
         raise AlreadyExists(f"checklist {code!r} exists", errors={"code": ["already used"]})
@@ -45,14 +54,14 @@ def create_template(session, code, name, place_types, items):
     return version
 
 
-def _template(session, code):
+def _template(session: Session, code: str) -> ChecklistTemplate:
     template = session.scalar(sa.select(ChecklistTemplate).filter_by(code=code))
     if template is None:
         raise NotFound(f"no checklist {code!r}")
     return template
 
 
-def get_version(session, code, number):
+def get_version(session: Session, code: str, number: int) -> ChecklistVersion:
     """Return version `number` of checklist `code`."""
     version = session.scalar(
         sa.select(ChecklistVersion)
@@ -64,7 +73,9 @@ def get_version(session, code, number):
     return version
 
 
-def new_version(session, code, place_types, items):
+def new_version(
+    session: Session, code: str, place_types: Collection[str], items: Sequence[NewItem]
+) -> ChecklistVersion:
     """Start the next version of a checklist as a draft (one draft at a time)."""
     template = _template(session, code)
     if any(v.status == "draft" for v in template.versions):
@@ -78,7 +89,13 @@ def new_version(session, code, place_types, items):
     return version
 
 
-def edit_draft(session, code, number, place_types, items):
+def edit_draft(
+    session: Session,
+    code: str,
+    number: int,
+    place_types: Collection[str],
+    items: Sequence[NewItem],
+) -> ChecklistVersion:
     """Replace a draft's items; a published version never changes."""
     version = get_version(session, code, number)
     if version.status == "published":
@@ -93,7 +110,9 @@ def edit_draft(session, code, number, place_types, items):
     return version
 
 
-def publish(session, code, number, now=None):
+def publish(
+    session: Session, code: str, number: int, now: datetime | None = None
+) -> ChecklistVersion:
     """Publish a draft: from now on inspections may answer it, and it never changes."""
     version = get_version(session, code, number)
     if version.status == "published":
@@ -105,8 +124,13 @@ def publish(session, code, number, now=None):
     return version
 
 
-def _fill(session, version, place_types, items):
-    errors = {}
+def _fill(
+    session: Session,
+    version: ChecklistVersion,
+    place_types: Collection[str],
+    items: Sequence[NewItem],
+) -> None:
+    errors: dict[str, list[str]] = {}
     unknown_types = sorted(set(place_types) - set(PLACE_TYPES))
     if unknown_types:
         errors["place_types"] = [f"unknown place types {unknown_types}; one of {list(PLACE_TYPES)}"]
@@ -143,7 +167,7 @@ def _fill(session, version, place_types, items):
     ]
 
 
-def published_versions(session):
+def published_versions(session: Session) -> Sequence[ChecklistVersion]:
     """Return every published version, newest first within each checklist."""
     return session.scalars(
         sa.select(ChecklistVersion)
@@ -153,6 +177,6 @@ def published_versions(session):
     ).all()
 
 
-def list_templates(session):
+def list_templates(session: Session) -> Sequence[ChecklistTemplate]:
     """Return every checklist with its versions."""
     return session.scalars(sa.select(ChecklistTemplate).order_by(ChecklistTemplate.code)).all()

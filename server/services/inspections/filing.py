@@ -2,10 +2,13 @@
 routed hazard, and a resent inspection never makes a second one."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from server.models import (
     Category,
@@ -18,19 +21,21 @@ from server.models import (
     InspectionPhoto,
     InspectionTask,
     Place,
+    User,
     utcnow,
 )
 from server.services.coords import to_wgs84
 from server.services.errors import (
     AlreadyExists,
     Conflict,
+    DomainError,
     InvalidInput,
     NotFound,
     PermissionDenied,
 )
 from server.services.hazards import NewReport, report_hazards
 from server.services.inspections.common import HAZARD_FROM_ANSWER, INSPECTING_ROLES, resend_hash
-from server.services.policy import DEFAULT_POLICY
+from server.services.policy import DEFAULT_POLICY, Policy
 from server.vocabulary import OPEN
 
 
@@ -63,7 +68,7 @@ class NewInspection:
     follows: uuid.UUID | None = None
 
 
-def inspection_from(body):
+def inspection_from(body: dict[str, Any]) -> NewInspection:
     """Return the NewInspection of a loaded inspection body (schemas.inspections)."""
     answers = tuple(NewAnswer(**{**a, "photos": tuple(a["photos"])}) for a in body["answers"])
     return NewInspection(**{**body, "answers": answers})
@@ -75,20 +80,40 @@ class Inspected:
 
     id: uuid.UUID
     created: bool = False
-    hazards: list = field(default_factory=list)
-    missing_photos: list = field(default_factory=list)
-    error: Exception | None = None
+    hazards: list[str] = field(default_factory=list)
+    missing_photos: list[str] = field(default_factory=list)
+    error: DomainError | None = None
 
 
-def submit_inspection(session, user, new, *, now=None, policy=DEFAULT_POLICY):
+# An inspection as checked: (version, checklist name, place, [(answer, item, category code)]).
+_Checked = tuple[ChecklistVersion, str, Place, list[tuple[NewAnswer, ChecklistItem, str]]]
+# One to store: (inspection, its fingerprint, as checked, its outcome).
+_Accepted = tuple[NewInspection, str, _Checked, Inspected]
+
+
+def submit_inspection(
+    session: Session,
+    user: User,
+    new: NewInspection,
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[Inspection, bool]:
     """File one inspection; return (Inspection, created). Raises what is wrong."""
     [outcome] = submit_inspections(session, user, [new], now=now, policy=policy)
     if outcome.error is not None:
         raise outcome.error
-    return session.get(Inspection, new.id), outcome.created
+    return session.get_one(Inspection, new.id), outcome.created
 
 
-def submit_inspections(session, user, inspections, *, now=None, policy=DEFAULT_POLICY):
+def submit_inspections(
+    session: Session,
+    user: User,
+    inspections: Sequence[NewInspection],
+    *,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> list[Inspected]:
     """File inspections together; every failed item becomes a routed hazard.
 
     Returns one Inspected per inspection, in order. A refused inspection writes
@@ -100,7 +125,8 @@ def submit_inspections(session, user, inspections, *, now=None, policy=DEFAULT_P
         refusal = PermissionDenied("only grid workers, departments and the office inspect")
         return [Inspected(i.id, error=refusal) for i in inspections]
     context = _Context(session, user, inspections)
-    outcomes, accepted = [], []
+    outcomes: list[Inspected] = []
+    accepted: list[_Accepted] = []
     for new in inspections:
         fingerprint = resend_hash(new, user.id)
         known = context.known.get(new.id)
@@ -131,10 +157,10 @@ def submit_inspections(session, user, inspections, *, now=None, policy=DEFAULT_P
 class _Context:
     """What a batch of inspections refers to, loaded in one query per kind."""
 
-    def __init__(self, session, user, inspections):
+    def __init__(self, session: Session, user: User, inspections: Sequence[NewInspection]) -> None:
         self.session, self.user = session, user
         ids = {i.id for i in inspections}
-        self.known = dict(
+        self.known: dict[uuid.UUID, str] = dict(
             session.execute(
                 sa.select(Inspection.id, Inspection.payload_hash).where(Inspection.id.in_(ids))
             ).all()
@@ -155,7 +181,7 @@ class _Context:
             .join(Category, Category.id == ChecklistItem.category_id)
             .where(ChecklistItem.version_id.in_([v.id for v, _, _ in versions]))
         ).all()
-        self.items = {}
+        self.items: dict[int, dict[str, tuple[ChecklistItem, str, bool]]] = {}
         for item, category, active in items:
             self.items.setdefault(item.version_id, {})[item.code] = (item, category, active)
         self.places = {
@@ -164,7 +190,9 @@ class _Context:
                 sa.select(Place).where(Place.id.in_({i.place for i in inspections}))
             )
         }
-        self.grids = {g.id for g in user.grids} if user.role == "grid_worker" else None
+        self.grids: set[int] | None = (
+            {g.id for g in user.grids} if user.role == "grid_worker" else None
+        )
         follows = {i.follows for i in inspections if i.follows}
         self.earlier = {
             row.id: row.place_id
@@ -184,7 +212,7 @@ class _Context:
             session.scalars(sa.select(InspectionTask.id).where(InspectionTask.id.in_(tasks)))
         )
         answer_ids = list({a.id for i in inspections for a in i.answers})
-        self.used_answers = set()
+        self.used_answers: set[uuid.UUID] = set()
         for start in range(0, len(answer_ids), 5000):  # a full batch may cite 200,000
             chunk = answer_ids[start : start + 5000]
             self.used_answers.update(
@@ -193,7 +221,8 @@ class _Context:
                 )
             )
 
-    def hazards_of(self, inspection_id):
+    def hazards_of(self, inspection_id: uuid.UUID) -> list[str]:
+        """Return the ids of the hazards an inspection's failed items made, as text."""
         return [
             str(h)
             for h in self.session.scalars(
@@ -206,7 +235,7 @@ class _Context:
             )
         ]
 
-    def check(self, new):
+    def check(self, new: NewInspection) -> _Checked:
         """Return (version, template name, place, [(answer, item, category)]) or raise."""
         found = self.versions.get((new.template, new.version))
         if found is None or found[0].status != "published":
@@ -238,14 +267,16 @@ class _Context:
         if new.finished_at < new.started_at:
             raise InvalidInput("finished before it started", errors={"finished_at": ["early"]})
         items = self.items.get(version.id, {})
-        errors, seen, answered = {}, set(), []
+        errors: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        answered: list[tuple[NewAnswer, ChecklistItem, str]] = []
         for n, answer in enumerate(new.answers):
             where = f"answers[{n}]"
-            found = items.get(answer.item)
-            if found is None:
+            listed = items.get(answer.item)
+            if listed is None:
                 errors[where] = [f"item {answer.item!r} is not in {new.template} v{new.version}"]
                 continue
-            item, category, active = found
+            item, category, active = listed
             if answer.item in seen:
                 errors[where] = [f"item {answer.item!r} is answered twice"]
             seen.add(answer.item)
@@ -262,13 +293,22 @@ class _Context:
         return version, name, place, answered
 
 
-def hazard_id_for(answer_id):
+def hazard_id_for(answer_id: uuid.UUID) -> uuid.UUID:
     """Return the id of the hazard a failed answer makes."""
     return uuid.uuid5(HAZARD_FROM_ANSWER, str(answer_id))
 
 
-def _store(session, user, accepted, now, policy):
-    reports, found_by, inspections, answers = [], [], [], []
+def _store(
+    session: Session,
+    user: User,
+    accepted: Sequence[_Accepted],
+    now: datetime,
+    policy: Policy,
+) -> None:
+    reports: list[NewReport] = []
+    found_by: list[dict[str, Any]] = []
+    inspections: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
     for new, fingerprint, (version, name, place, answered), outcome in accepted:
         lat, lon = (None, None)
         if new.lat is not None and new.lon is not None:
@@ -324,19 +364,20 @@ def _store(session, user, accepted, now, policy):
             )
             outcome.hazards.append(str(hazard_id))
     connection = session.connection()
-    connection.execute(sa.insert(Inspection.__table__), inspections)
+    # Declarative types __table__ as any FromClause; a model's is its Table.
+    connection.execute(sa.insert(cast(sa.Table, Inspection.__table__)), inspections)
     if reports:
         filed = report_hazards(session, user, reports, now=now, policy=policy, found_by=found_by)
-        refused = [f for f in filed if f.error is not None]
+        refused = [f.error for f in filed if f.error is not None]
         if refused:  # checked beforehand; reaching here means a clash with another writer
-            raise refused[0].error
+            raise refused[0]
     if answers:
-        connection.execute(sa.insert(InspectionAnswer.__table__), answers)
+        connection.execute(sa.insert(cast(sa.Table, InspectionAnswer.__table__)), answers)
     cited = [
         {"answer_id": a["id"], "sha256": sha256, "inspection_id": a["inspection_id"]}
         for a in answers
         for sha256 in dict.fromkeys(a["photos"])
     ]
     if cited:
-        connection.execute(sa.insert(InspectionPhoto.__table__), cited)
+        connection.execute(sa.insert(cast(sa.Table, InspectionPhoto.__table__)), cited)
     session.flush()

@@ -3,17 +3,21 @@
 import csv
 import io
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from server.models import (
     Area,
     Place,
+    User,
     utcnow,
 )
-from server.services.areas import area_index
+from server.services.areas import AreaIndex, area_index
 from server.services.coords import to_wgs84
 from server.services.errors import (
     AlreadyExists,
@@ -39,7 +43,7 @@ class NewPlace:
     code: str | None = None
 
 
-def _place_row(session, place, index=None):
+def _place_row(session: Session, place: NewPlace, index: AreaIndex | None = None) -> dict[str, Any]:
     lat, lon = to_wgs84(place.lat, place.lon, place.crs)
     where = (index or area_index(session)).locate(lat, lon)
     return {
@@ -56,7 +60,9 @@ def _place_row(session, place, index=None):
     }
 
 
-def add_place(session, user, new, *, now=None):
+def add_place(
+    session: Session, user: User, new: NewPlace, *, now: datetime | None = None
+) -> tuple[Place, bool]:
     """Add a place: confirmed when the office adds it, proposed from the field.
 
     A grid worker may add places only in their own grids. Idempotent on the id.
@@ -88,7 +94,7 @@ def add_place(session, user, new, *, now=None):
     return place, True
 
 
-def confirm_place(session, place_id):
+def confirm_place(session: Session, place_id: uuid.UUID) -> Place:
     """Confirm a place added in the field (the office)."""
     place = session.get(Place, place_id)
     if place is None:
@@ -101,7 +107,7 @@ def confirm_place(session, place_id):
 CSV_COLUMNS = ("code", "name", "type", "lat", "lon")  # and address, which may be left out
 
 
-def _feature_row(feature):
+def _feature_row(feature: object) -> dict[str, Any]:
     """Return a GeoJSON point feature's properties with its lat and lon, as a CSV row
     would give them; what is not an object counts as empty, and is refused as such."""
     feature = feature if isinstance(feature, dict) else {}
@@ -110,17 +116,19 @@ def _feature_row(feature):
     geometry = feature.get("geometry")
     geometry = geometry if isinstance(geometry, dict) else {}
     coords = geometry.get("coordinates") if geometry.get("type") == "Point" else None
-    point = isinstance(coords, list) and len(coords) >= 2
-    row["lon"], row["lat"] = coords[:2] if point else (None, None)
+    if isinstance(coords, list) and len(coords) >= 2:
+        row["lon"], row["lat"] = coords[:2]
+    else:
+        row["lon"], row["lat"] = None, None
     return row
 
 
-def _text(value):
+def _text(value: object) -> str | None:
     """Return a text value stripped, or None if it is missing or not text."""
     return value.strip() if isinstance(value, str) else None
 
 
-def parse_places(payload: dict | str) -> list[NewPlace]:
+def parse_places(payload: dict[str, Any] | str) -> list[NewPlace]:
     """Return NewPlaces from a GeoJSON FeatureCollection (dict) or CSV text.
 
     CSV columns: code, name, type, address, lat, lon (WGS-84). Every row is
@@ -132,7 +140,7 @@ def parse_places(payload: dict | str) -> list[NewPlace]:
         features = payload.get("features")
         if not isinstance(features, list):
             raise InvalidInput("the features of a FeatureCollection are a list")
-        rows = [_feature_row(feature) for feature in features]
+        rows: list[dict[str, Any]] = [_feature_row(feature) for feature in features]
     else:
         reader = csv.DictReader(io.StringIO(payload.lstrip("\ufeff")))
         missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
@@ -142,9 +150,10 @@ def parse_places(payload: dict | str) -> list[NewPlace]:
                 errors={"header": [f"missing {', '.join(missing)}"]},
             )
         rows = list(reader)
-    places, errors = [], {}
+    places: list[NewPlace] = []
+    errors: dict[str, list[str]] = {}
     for n, row in enumerate(rows, start=1):
-        problems = []
+        problems: list[str] = []
         code, name, address = (_text(row.get(key)) for key in ("code", "name", "address"))
         if not code or not name:
             problems.append("code and name are required text")
@@ -155,15 +164,16 @@ def parse_places(payload: dict | str) -> list[NewPlace]:
         if not isinstance(row.get("type"), str) or row["type"] not in PLACE_TYPES:
             problems.append(f"type must be one of {list(PLACE_TYPES)}")
         try:
-            lat, lon = float(row.get("lat")), float(row.get("lon"))
+            # Every row has both (the CSV header is checked; a feature's are set), maybe None.
+            lat, lon = float(row["lat"]), float(row["lon"])
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 raise ValueError
         except (TypeError, ValueError):
             problems.append("lat and lon must be WGS-84 degrees")
-            lat = lon = None
-        if problems:
+        if problems:  # a row whose lat or lon did not read stops here
             errors[f"row {n}"] = problems
             continue
+        assert name  # required above
         place_id = uuid.uuid5(uuid.NAMESPACE_URL, f"place:{code}")
         places.append(NewPlace(place_id, name, row["type"], lat, lon, address=address, code=code))
     if errors:
@@ -173,7 +183,7 @@ def parse_places(payload: dict | str) -> list[NewPlace]:
     return places
 
 
-def import_places(session, places, user):
+def import_places(session: Session, places: Sequence[NewPlace], user: User) -> tuple[int, int]:
     """Create or update places by code (all or nothing); return (created, updated)."""
     index = area_index(session)
     codes = [p.code for p in places]
@@ -194,12 +204,17 @@ def import_places(session, places, user):
                     setattr(place, key, value)
             updated += 1
     if new_rows:
-        session.execute(sa.insert(Place.__table__), new_rows)
+        # Declarative types __table__ as any FromClause; a model's is its Table.
+        session.execute(sa.insert(cast(sa.Table, Place.__table__)), new_rows)
     session.flush()
     return created, updated
 
 
-def _within(session, query, code, field):
+# A select of places, or of their columns, narrowed by where.
+_PlaceSelect = TypeVar("_PlaceSelect", bound=sa.Select[*tuple[Any, ...]])
+
+
+def _within(session: Session, query: _PlaceSelect, code: str, field: str) -> _PlaceSelect:
     """Narrow a query of places to those in area `code` (the district: all of them)."""
     area = session.scalar(sa.select(Area).filter_by(code=code))
     if area is None:
@@ -209,7 +224,15 @@ def _within(session, query, code, field):
     return query if column is None else query.where(column == area.id)
 
 
-def list_places(session, *, type_=None, area=None, status=None, offset=0, limit=500):
+def list_places(
+    session: Session,
+    *,
+    type_: str | None = None,
+    area: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 500,
+) -> tuple[Sequence[Place], int]:
     """Return (a page of places by code then name, how many match), filtered."""
     query = sa.select(Place)
     if type_:
@@ -218,7 +241,9 @@ def list_places(session, *, type_=None, area=None, status=None, offset=0, limit=
         query = query.where(Place.status == status)
     if area:
         query = _within(session, query, area, "area")
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(query.subquery())
+    ).scalar_one()  # a count is one row
     page = (
         query.options(selectinload(Place.grid))
         .order_by(Place.code, Place.name, Place.id)

@@ -1,6 +1,12 @@
 """Inspection tasks (检查任务): a checklist, a set of places, a due date, and progress."""
 
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from server.models import (
     ChecklistVersion,
@@ -22,17 +28,17 @@ from server.vocabulary import PLACE_TYPES
 
 
 def create_task(
-    session,
-    office,
+    session: Session,
+    office: User,
     *,
-    title,
-    template,
-    due_on,
-    place_types=(),
-    area=None,
-    assignees=(),
-    department=None,
-):
+    title: str,
+    template: str,
+    due_on: date,
+    place_types: Collection[str] = (),
+    area: str | None = None,
+    assignees: Collection[str] = (),
+    department: str | None = None,
+) -> InspectionTask:
     """Hand out a campaign task: the places of these types (in this area) to inspect."""
     checklist = _template(session, template)
     query = sa.select(Place.id).where(Place.status == "confirmed")
@@ -50,7 +56,7 @@ def create_task(
     if len(users) != len(set(assignees)):
         missing = sorted(set(assignees) - {u.username for u in users})
         raise InvalidInput("unknown assignees", errors={"assignees": missing})
-    department_id = None
+    department_id: int | None = None
     if department:
         department_id = session.scalar(sa.select(Department.id).filter_by(code=department))
         if department_id is None:
@@ -80,19 +86,21 @@ def create_task(
     return task
 
 
-def tasks_for(session, viewer):
+def tasks_for(session: Session, viewer: User) -> Sequence[InspectionTask]:
     """Return the tasks a viewer works on (the office: all of them)."""
     query = sa.select(InspectionTask).order_by(InspectionTask.due_on, InspectionTask.id)
     if viewer.role != "office":
         mine = sa.select(task_assignees.c.task_id).where(task_assignees.c.user_id == viewer.id)
-        condition = InspectionTask.id.in_(mine)
+        condition: sa.ColumnElement[bool] = InspectionTask.id.in_(mine)
         if viewer.department_id is not None:
             condition = sa.or_(condition, InspectionTask.department_id == viewer.department_id)
         query = query.where(condition)
     return session.scalars(query).all()
 
 
-def task_cards(session, tasks, today):
+def task_cards(
+    session: Session, tasks: Sequence[InspectionTask], today: date
+) -> list[dict[str, Any]]:
     """Return each task as its assignees and the office see it: what, by when, its
     places, and how far it has got (coverage, overdue). A place counts as done once
     inspected against the task's checklist (any version) for the task, or received
@@ -100,14 +108,14 @@ def task_cards(session, tasks, today):
     if not tasks:
         return []
     ids = [task.id for task in tasks]
-    places = {}
+    places: dict[int, list[uuid.UUID]] = {}
     for task_id, place_id in session.execute(
         sa.select(task_places.c.task_id, task_places.c.place_id).where(
             task_places.c.task_id.in_(ids)
         )
     ):
         places.setdefault(task_id, []).append(place_id)
-    done = dict(
+    done: dict[int, int] = dict(
         session.execute(
             sa.select(task_places.c.task_id, sa.func.count(sa.distinct(Inspection.place_id)))
             .join(InspectionTask, InspectionTask.id == task_places.c.task_id)
@@ -124,7 +132,7 @@ def task_cards(session, tasks, today):
             .group_by(task_places.c.task_id)
         ).all()
     )
-    cards = []
+    cards: list[dict[str, Any]] = []
     for task in tasks:
         total, finished = len(places.get(task.id, ())), done.get(task.id, 0)
         cards.append(

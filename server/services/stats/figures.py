@@ -6,29 +6,42 @@ and denominator. Percentiles are nearest-rank, so SQLite and PostgreSQL give the
 same figures (see `_run` for how each computes them).
 """
 
-from datetime import date
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from server.models import Area, Category, Department, Hazard, User
 from server.services.errors import InvalidInput
-from server.services.stats.periods import week_start
+from server.services.stats.periods import Period, week_start
 from server.vocabulary import OPEN
 
 GROUPS = ("street", "community", "department", "category", "week", "severity")
 VALID = ~Hazard.status.in_(("invalid", "duplicate"))
 
+# A key of the groups: its name in the rows, and the SQL it groups by.
+Key = tuple[str, sa.ColumnElement[Any] | InstrumentedAttribute[Any]]
+# The (id, code, name) columns a key that is an id reads its code and name from.
+Names = tuple[InstrumentedAttribute[int], InstrumentedAttribute[str], InstrumentedAttribute[str]]
+# A grouping is the names of the keys it groups by; a group, the values of those keys.
+Grouping = tuple[str, ...]
+Group = tuple[Any, ...]
+# (outer, inner) groupings, outer a prefix of inner, whose percentiles are wanted.
+Chain = tuple[Grouping, Grouping]
 
-AREA_NAMES = (Area.id, Area.code, Area.name)
-DEPARTMENT_NAMES = (Department.id, Department.code, Department.name)
+AREA_NAMES: Names = (Area.id, Area.code, Area.name)
+DEPARTMENT_NAMES: Names = (Department.id, Department.code, Department.name)
 
 
-def _group(group_by, dialect):
+def _group(
+    group_by: str, dialect: str
+) -> tuple[sa.ColumnElement[Any] | InstrumentedAttribute[Any], Names | None]:
     """Return (key, names) for a grouping: the SQL key, and where the key is an id, the
     (id, code, name) columns its code and name are read from afterwards. Grouping by
     ids keeps the period's scan free of joins and its sorts on integers."""
@@ -47,8 +60,11 @@ def _group(group_by, dialect):
     raise InvalidInput("unknown grouping", errors={"group_by": [f"one of {', '.join(GROUPS)}"]})
 
 
-def _names(session, columns, ids):
+def _names(
+    session: Session, columns: Names | None, ids: Iterable[int | None]
+) -> dict[int | None, tuple[str, str]]:
     """Return {id: (code, name)} for the ids of the groups found (a few rows)."""
+    # Keyed by int | None: it is looked up by group keys, None for what is in no group.
     ids = {i for i in ids if i is not None}
     if columns is None or not ids:
         return {}
@@ -60,14 +76,14 @@ def _names(session, columns, ids):
 class _Labelled:
     """A row of counts under the code and name people read for its group."""
 
-    def __init__(self, row, key, label):
+    def __init__(self, row: sa.Row[*tuple[Any, ...]], key: str | None, label: str | None) -> None:
         self._row, self.key, self.label = row, key, label
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._row, name)
 
 
-def _count(condition):
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
@@ -88,19 +104,23 @@ COUNTED = (
 )
 
 
-def _where(the_period, department_id, lead_only):
+def _where(
+    the_period: Period, department_id: int | None, lead_only: bool
+) -> sa.ColumnElement[bool]:
     where = sa.and_(
         Hazard.received_at >= the_period.start_at, Hazard.received_at < the_period.end_at
     )
     if department_id is not None:
-        mine = Hazard.lead_department_id == department_id
+        mine: sa.ColumnElement[bool] = Hazard.lead_department_id == department_id
         if not lead_only:
             mine = sa.or_(mine, Hazard.territorial_department_id == department_id)
         where = sa.and_(where, mine)
     return where
 
 
-def _base(keys, where, now):
+def _base(
+    keys: Sequence[Key], where: sa.ColumnElement[bool], now: datetime
+) -> sa.Select[*tuple[Any, ...]]:
     """The period's hazards, narrow: group keys, a 0/1 column per count, and the two
     times to close. Read once; everything else is computed from it."""
     reporter = aliased(User)
@@ -150,7 +170,13 @@ class Times(NamedTuple):
     seconds_p90: float | None = None
 
 
-def _counts(source, names):
+# The percentiles of each group of each grouping.
+TimesBy = dict[Grouping, dict[Group, Times]]
+# The count rows of a run, and its percentiles.
+Run = tuple[Sequence[sa.Row[*tuple[Any, ...]]], TimesBy]
+
+
+def _counts(source: sa.FromClause, names: Grouping) -> sa.Select[*tuple[Any, ...]]:
     """One row per group of `names`: how many were reported, each count, and how many
     have each time to close (the n their percentiles rank among)."""
     query = sa.select(
@@ -162,7 +188,13 @@ def _counts(source, names):
     return query.group_by(*(source.c[n] for n in names)) if names else query
 
 
-def _run(session, keys, where, now, chains):
+def _run(
+    session: Session,
+    keys: Sequence[Key],
+    where: sa.ColumnElement[bool],
+    now: datetime,
+    chains: Sequence[Chain],
+) -> Run:
     """Return (count rows, {grouping: {group: Times}}): counts per group of all `keys`,
     and percentiles per group of every grouping the `chains` name. A chain is a pair
     (outer, inner) of tuples of key names, outer a prefix of inner (the totals of a
@@ -184,7 +216,12 @@ def _run(session, keys, where, now, chains):
     return _run_scratch(connection, base, names, chains)
 
 
-def _run_percentile_disc(connection, base, names, groupings):
+def _run_percentile_disc(
+    connection: sa.Connection,
+    base: sa.Select[*tuple[Any, ...]],
+    names: Grouping,
+    groupings: Sequence[Grouping],
+) -> Run:
     # One statement, one pass over the period's hazards: the counts and percentiles
     # of every grouping together, by GROUPING SETS. grouping() of all the keys is a
     # bit mask of those a row's grouping leaves out, most significant first.
@@ -209,7 +246,8 @@ def _run_percentile_disc(connection, base, names, groupings):
         sum(1 << (len(names) - 1 - i) for i, n in enumerate(names) if n not in by): by
         for by in groupings
     }
-    counts, times = [], {by: {} for by in groupings}
+    counts: list[sa.Row[*tuple[Any, ...]]] = []
+    times: TimesBy = {by: {} for by in groupings}
     for row in connection.execute(query):
         by = by_mask[row.mask]
         times[by][tuple(getattr(row, n) for n in by)] = Times(
@@ -229,22 +267,27 @@ class _CreateScratch(Executable, ClauseElement):
     inherit_cache = True
     _traverse_internals = [("select", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, select):
+    def __init__(self, select: sa.Select[*tuple[Any, ...]]) -> None:
         self.select = select
 
 
 @compiles(_CreateScratch)
-def _compile_create_scratch(element, compiler, **kw):
+def _compile_create_scratch(element: _CreateScratch, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CREATE TEMP TABLE {SCRATCH} AS {compiler.process(element.select, **kw)}"
 
 
-def _run_scratch(connection, base, names, chains):
+def _run_scratch(
+    connection: sa.Connection,
+    base: sa.Select[*tuple[Any, ...]],
+    names: Grouping,
+    chains: Sequence[Chain],
+) -> Run:
     # Per chain, one index per time ordered by the outer keys, then the time, then the
     # rest of the inner keys (covered, so a walk never reads the table): an outer
     # group's value at a rank is a seek and a short walk; an inner group's is a walk
     # of its outer range in time order that counts only its own rows.
     quote = connection.dialect.identifier_preparer.quote
-    served = {}  # grouping -> the index suffix of the chain that serves it
+    served: dict[Grouping, int] = {}  # grouping -> the index suffix of the chain that serves it
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
     connection.execute(_CreateScratch(base))
     try:
@@ -260,9 +303,9 @@ def _run_scratch(connection, base, names, chains):
             served.setdefault(inner, number)
         scratch = sa.table(SCRATCH, *(sa.column(c) for c in base.selected_columns.keys()))
         counts = connection.execute(_counts(scratch, names)).all()
-        times = {}
+        times: TimesBy = {}
         for by, number in served.items():
-            sizes = {}
+            sizes: dict[Group, dict[str, int]] = {}
             for row in counts:
                 group = tuple(getattr(row, n) for n in by)
                 have = sizes.setdefault(group, dict.fromkeys(TIMES, 0))
@@ -274,13 +317,15 @@ def _run_scratch(connection, base, names, chains):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCRATCH}")
 
 
-def _ranked(connection, by, sizes, index):
+def _ranked(
+    connection: sa.Connection, by: Grouping, sizes: dict[Group, dict[str, int]], index: str
+) -> dict[Group, Times]:
     """Return {group: Times}: for each group and time, the value at rank ceil(p·n),
     read from the time's index with OFFSET (one statement per group, its text the
     same for every group, so SQLite prepares it once)."""
     quote = connection.dialect.identifier_preparer.quote
     match = "".join(f"{quote(name)} IS :g{i} AND " for i, name in enumerate(by))
-    picks = []
+    picks: list[str] = []
     for column in TIMES:
         for percent in PERCENTS:
             # Walked from the nearer end: rank r from the bottom is n - r + 1 from the top.
@@ -291,9 +336,9 @@ def _ranked(connection, by, sizes, index):
                 f" ORDER BY {quote(column)}{order} LIMIT 1 OFFSET :{column}_{percent})"
             )
     statement = f"SELECT {', '.join(picks)}"
-    result = {}
+    result: dict[Group, Times] = {}
     for group, n in sizes.items():
-        params = {f"g{i}": value for i, value in enumerate(group)}
+        params: dict[str, Any] = {f"g{i}": value for i, value in enumerate(group)}
         for column in TIMES:
             for percent in PERCENTS:
                 rank = (percent * n[column] + 99) // 100
@@ -303,22 +348,32 @@ def _ranked(connection, by, sizes, index):
     return result
 
 
-def _sum_counts(groups):
+def _sum_counts(groups: Iterable[sa.Row[*tuple[Any, ...]] | dict[str, Any]]) -> dict[str, int]:
     """Return the counts of several groups (row objects or figures) added up."""
     return {name: sum(int(_get(g, name) or 0) for g in groups) for name in ("reported", *COUNTED)}
 
 
-def _get(group, name):
+def _get(group: sa.Row[*tuple[Any, ...]] | dict[str, Any], name: str) -> int | None:
     return group[name] if isinstance(group, dict) else getattr(group, name)
 
 
-def summary(session, the_period, group_by, *, now, department_id=None, lead_only=False):
+def summary(
+    session: Session,
+    the_period: Period,
+    group_by: str | None,
+    *,
+    now: datetime,
+    department_id: int | None = None,
+    lead_only: bool = False,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Return (rows, total): the figures per group and for all.
 
     With `department_id`, only that department's hazards count: those it leads and,
     unless `lead_only`, those in its street (属地). `group_by` None gives no rows.
     """
     where = _where(the_period, department_id, lead_only)
+    keys: list[Key]
+    columns: Names | None
     if group_by is None:
         keys, columns = [], None
     else:
@@ -341,12 +396,26 @@ def summary(session, the_period, group_by, *, now, department_id=None, lead_only
 class _Total:
     """Counts summed from groups (exact: every hazard is in one group)."""
 
-    def __init__(self, counts, key="total", label="合计"):
+    def __init__(
+        self, counts: dict[str, int], key: str | None = "total", label: str | None = "合计"
+    ) -> None:
         self.__dict__.update(counts)
         self.key, self.label = key, label
 
 
-def rate(numerator, denominator):
+# A row of counts: as the database gives it, under its group's code and name, or summed.
+Counted = sa.Row[*tuple[Any, ...]] | _Labelled | _Total
+
+
+class Rate(TypedDict):
+    """A rate and the counts it comes from."""
+
+    value: float | None
+    numerator: int
+    denominator: int
+
+
+def rate(numerator: int, denominator: int) -> Rate:
     """Return a rate with the counts it comes from (None when there is nothing to divide)."""
     return {
         "value": round(numerator / denominator, 4) if denominator else None,
@@ -355,17 +424,19 @@ def rate(numerator, denominator):
     }
 
 
-def _days(seconds):
+def _days(seconds: float | None) -> float | None:
     return round(seconds / 86400, 2) if seconds is not None else None
 
 
-def _figures(row, times, group_by):
+def _figures(row: Counted, times: Times | None, group_by: str | None) -> dict[str, Any]:
     """Return one group's figures as plain values, with each rate's parts."""
     key = getattr(row, "key", "total")
     label = getattr(row, "label", "合计")
     if group_by == "week" and key is not None:
         label = "{}-W{:02d}".format(*date.fromisoformat(key).isocalendar()[:2])
-    figures = {name: int(getattr(row, name) or 0) for name in ("reported", *COUNTED)}
+    figures: dict[str, Any] = {
+        name: int(getattr(row, name) or 0) for name in ("reported", *COUNTED)
+    }
     figures.update(
         key=key,
         label=label,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from server.models import Hazard
 from server.services.errors import InvalidInput
@@ -21,17 +22,19 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
+        """Return the moment the period starts: its first day's Shanghai midnight."""
         if self.start == date.min:
             # Its Shanghai midnight is 16:00 UTC the day before, in a year Python has not.
             return datetime.min.replace(tzinfo=UTC)
         return datetime.combine(self.start, time(0), tzinfo=SHANGHAI)
 
     @property
-    def end_at(self):
+    def end_at(self) -> datetime:
+        """Return the moment the period ends: the Shanghai midnight after its last day."""
         return datetime.combine(self.end, time(0), tzinfo=SHANGHAI)
 
 
-def period(start, end):
+def period(start: date, end: date) -> Period:
     """Return a checked Period, or raise InvalidInput saying what is wrong."""
     if start >= end:
         raise InvalidInput("the period is empty", errors={"from": ["must be before 'to'"]})
@@ -55,7 +58,9 @@ def iso_week(text: str) -> Period:
         ) from None
 
 
-def week_start(dialect, column=Hazard.received_at):
+def week_start(
+    dialect: str, column: InstrumentedAttribute[datetime] = Hazard.received_at
+) -> sa.ColumnElement[str]:
     """Return SQL for the Monday (Shanghai) of a moment (a hazard's report), as 'YYYY-MM-DD'."""
     # Constants are written into the SQL: PostgreSQL matches GROUP BY to the select
     # list by text, and bound parameters would make the two differ.

@@ -1,10 +1,12 @@
 """The office's reports from the figures: volunteers, overdue by 督办 level, the weekly
 progress table (活动进展情况统计表)."""
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from server.models import Area, Department, Hazard, User
 from server.services import workdays
@@ -12,6 +14,7 @@ from server.services import workdays
 # The figures engine's parts the reports share (one package, one cohort logic).
 from server.services.stats.figures import (
     AREA_NAMES,
+    TimesBy,
     _count,
     _figures,
     _Labelled,
@@ -21,10 +24,14 @@ from server.services.stats.figures import (
     _Total,
     _where,
 )
+from server.services.stats.periods import Period
 from server.vocabulary import OPEN
 
+# One sector department's sheet: (its name, its street rows, its total).
+Sheet = tuple[str, list[dict[str, Any]], dict[str, Any]]
 
-def volunteers(session, the_period, *, limit=100):
+
+def volunteers(session: Session, the_period: Period, *, limit: int = 100) -> list[dict[str, Any]]:
     """Return reporters ranked by valid reports, then closed ones (office only). A report
     merged into another counts as valid, and as closed once that hazard is: each
     reporter of the same hazard gets the credit (SPEC §3)."""
@@ -52,7 +59,13 @@ def volunteers(session, the_period, *, limit=100):
     return [dict(row._mapping) for row in session.connection().execute(query)]
 
 
-def overdue(session, *, now, escalation_days, department_id=None):
+def overdue(
+    session: Session,
+    *,
+    now: datetime,
+    escalation_days: tuple[int, ...],
+    department_id: int | None = None,
+) -> list[dict[str, Any]]:
     """Return open overdue hazards counted by 督办 level, department and street."""
     cutoffs = workdays.escalation_cutoffs(now, escalation_days)
     level = sa.case(
@@ -86,7 +99,9 @@ def overdue(session, *, now, escalation_days, department_id=None):
     return [dict(row._mapping) for row in session.connection().execute(query)]
 
 
-def weekly_report(session, the_period, *, now, district_name):
+def weekly_report(
+    session: Session, the_period: Period, *, now: datetime, district_name: str
+) -> tuple[str, list[dict[str, Any]], dict[str, Any], list[Sheet]]:
     """Return (title, street rows, total, [(department name, rows, total)]) for a period.
 
     One pass over the period: counts by lead department and street, percentiles for
@@ -101,10 +116,10 @@ def weekly_report(session, the_period, *, now, district_name):
     chains = [((), ("key",)), (("department",), ("department", "key"))]
     counts, times = _run(session, keys, _where(the_period, None, False), now, chains)
     streets = _names(session, AREA_NAMES, [r.key for r in counts])
-    by_street = {}
+    by_street: dict[int | None, list[sa.Row[*tuple[Any, ...]]]] = {}
     for row in counts:
         by_street.setdefault(row.key, []).append(row)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for street_id, parts in by_street.items():
         code, label = streets.get(street_id, (None, None))
         street = _Total(_sum_counts(parts), code, label)
@@ -114,7 +129,12 @@ def weekly_report(session, the_period, *, now, district_name):
     return title, rows, total, _department_sheets(session, counts, times, streets)
 
 
-def _department_sheets(session, counts, times, streets):
+def _department_sheets(
+    session: Session,
+    counts: Sequence[sa.Row[*tuple[Any, ...]]],
+    times: TimesBy,
+    streets: dict[int | None, tuple[str, str]],
+) -> list[Sheet]:
     """Return [(department name, street rows, total)] for every sector department
     (行业主管部门) that led any hazard of the period, by name."""
     led = {row.department for row in counts if row.department is not None}
@@ -126,14 +146,14 @@ def _department_sheets(session, counts, times, streets):
             )
         )
     }
-    sheets = {}
+    sheets: dict[int, list[dict[str, Any]]] = {}
     for row in counts:
         if row.department in sectors:
             code, label = streets.get(row.key, (None, None))
             group = times[("department", "key")].get((row.department, row.key))
             figures = _figures(_Labelled(row, code, label), group, "street")
             sheets.setdefault(row.department, []).append(figures)
-    result = []
+    result: list[Sheet] = []
     for department_id in sorted(sheets, key=lambda d: sectors[d]):
         rows = sorted(sheets[department_id], key=lambda r: r["key"] or "")
         total = _figures(
@@ -143,7 +163,7 @@ def _department_sheets(session, counts, times, streets):
     return result
 
 
-def district_name(session):
+def district_name(session: Session) -> str:
     """Return the name of the district (the top area), for report titles."""
     name = session.scalar(sa.select(Area.name).where(Area.level == "district").limit(1))
     return name or "本区"
