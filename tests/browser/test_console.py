@@ -12,6 +12,7 @@ from tests.helpers import assert_problem, file_report, login, take, upload
 from tests.photos import SHARED, jpeg, sha
 
 AFTER_PHOTO = SHARED / "gps_DSCN0010.jpg"
+BEFORE_PHOTO = SHARED / "gps_DSCN0021.jpg"
 
 
 def new_report(client, volunteer, **overrides):
@@ -35,7 +36,9 @@ def status_is(page, status):
 
 def test_a_report_goes_from_the_brigades_queue_to_closed_in_the_browser(client, console_page):
     volunteer, office = login(client, "volunteer"), login(client, "office")
-    hazard, address = new_report(client, volunteer)
+    before = BEFORE_PHOTO.read_bytes()
+    assert upload(client, volunteer, before).status_code == 201
+    hazard, address = new_report(client, volunteer, photos=[sha(before)])
     assert hazard["status"] == "assigned" and hazard["lead_department"] == "fire-rescue"
 
     # The fire brigade's clerk finds it under 待签收, with its deadline.
@@ -52,6 +55,11 @@ def test_a_report_goes_from_the_brigades_queue_to_closed_in_the_browser(client, 
     open_from_list(page, address)
     expect(page.get_by_text(hazard["description"])).to_be_visible()
     expect(page.get_by_text(address).first).to_be_visible()
+    # The report's photo: a thumbnail, and a click shows it at display size.
+    display = f"/api/v1/photos/{sha(before)}/display"
+    with page.expect_response(lambda r: r.url.endswith(display) and r.ok):
+        page.get_by_role("img", name="上报照片 第1张").click()
+    page.keyboard.press("Escape")
 
     # 签收, 开始整改, then 整改完成 with an after-photo chosen from disk.
     page.get_by_role("button", name="签收").click()
@@ -200,3 +208,22 @@ def test_overdue_hazards_show_their_escalation_level(app, client, console_page):
     expect(row).to_contain_text("已超期 · 3级督办")
     console_page.screenshot("fire-overdue")
     console_page.assert_clean()
+
+
+def test_a_session_signed_out_elsewhere_sends_the_page_to_sign_in_and_back(client, console_page):
+    office = login(client, "office")
+    page = console_page.sign_in("fire")
+    expect(page.get_by_role("tab", name=re.compile("待签收"))).to_be_visible()
+    devices = client.get("/api/v1/users/fire", headers=office).json["devices"]
+    [console] = [d for d in devices if d["device_name"].startswith("网页控制台")]
+    revoked = client.delete(f"/api/v1/users/fire/devices/{console['id']}", headers=office)
+    assert revoked.status_code == 200  # the office signs the lost session out
+
+    page.get_by_role("tab", name=re.compile("已超期")).click()
+    page.get_by_role("button", name="刷新").click()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    page.get_by_label("用户名").fill("fire")
+    page.get_by_label("密码").fill("demo-pass-2026")
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/console/todo\?tab=overdue"))
+    console_page.assert_clean(expected=[(401, "limit=50")])
