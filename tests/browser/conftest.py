@@ -8,6 +8,7 @@ page asked nothing of any other host and logged no JavaScript error.
 """
 
 import logging
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ def browser():
         pytest.fail(f"{CHROMIUM} is missing: ./run test installs Debian's chromium")
     if not (DIST_DIR / "index.html").is_file():
         pytest.fail("the console is not built: ./run test builds web/ before the tests")
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pictures, no stale ones
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
