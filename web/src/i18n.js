@@ -1,11 +1,21 @@
-// Every visible string comes from locales/zh-CN.json or en.json; Chinese is the default.
+// Every visible string comes from the files under locales/<language>/, one per part of the
+// console (core.json, and one per area of pages); each file holds its own top-level keys.
+// Chinese is the default.
 import { createI18n } from 'vue-i18n'
-import zhCN from './locales/zh-CN.json'
-import en from './locales/en.json'
 import { setLanguage } from './api/index.js'
 
 export const LANGUAGES = ['zh-CN', 'en']
 const STORED = 'console.language'
+
+const files = import.meta.glob('./locales/*/*.json', { eager: true, import: 'default' })
+
+function messagesOf(language) {
+  const merged = {}
+  for (const [path, messages] of Object.entries(files)) {
+    if (path.startsWith(`./locales/${language}/`)) Object.assign(merged, messages)
+  }
+  return merged
+}
 
 function initial() {
   const saved = localStorage.getItem(STORED)
@@ -16,7 +26,7 @@ export const i18n = createI18n({
   legacy: false,
   locale: initial(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en },
+  messages: Object.fromEntries(LANGUAGES.map((tag) => [tag, messagesOf(tag)])),
 })
 
 export function useLanguage(tag) {

@@ -1,5 +1,5 @@
-// The one module that talks HTTP. Everything else calls these functions.
-//
+// The one module that talks HTTP: `request` and the calls every page shares. An area of
+// pages keeps its own calls in api/<area>.js, built on `request`.
 // The console is signed in by an HttpOnly cookie that no script here can read; every
 // write made with it carries the session's CSRF token, which is kept in memory only and
 // read again with GET /auth/session after a reload.
@@ -36,7 +36,7 @@ function query(params) {
   return pairs.length ? '?' + new URLSearchParams(pairs).toString() : ''
 }
 
-async function request(method, path, { params, json, body, contentType } = {}) {
+export async function request(method, path, { params, json, body, contentType } = {}) {
   const headers = { Accept: 'application/json', 'Accept-Language': language }
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json'
