@@ -73,9 +73,20 @@ class FiguresSchema(ma.Schema):
     rectified = ma.fields.Integer()
     verified = ma.fields.Integer()
     closed = ma.fields.Integer()
-    closed_on_time = ma.fields.Integer()
+    closed_on_time = ma.fields.Integer(metadata={"description": "closed by the deadline"})
+    closed_or_overdue = ma.fields.Integer(
+        metadata={"description": "closed, or open past the deadline: whose timeliness is known"}
+    )
     closure_rate = ma.fields.Nested(RateSchema, metadata={"description": "closed / valid"})
-    on_time_rate = ma.fields.Nested(RateSchema, metadata={"description": "on time / closed"})
+    on_time_rate = ma.fields.Nested(
+        RateSchema,
+        metadata={
+            "description": (
+                "closed on time / (closed + open overdue): a hazard still open past its"
+                " deadline is already late"
+            )
+        },
+    )
     open = ma.fields.Integer()
     open_overdue = ma.fields.Integer()
     reopened = ma.fields.Integer(metadata={"description": "failed verification or reopened"})

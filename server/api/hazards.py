@@ -21,7 +21,7 @@ from server.services.coords import from_wgs84
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
 
 
-def _page(limit, cursor, filters):
+def _page(limit, cursor, filters, count=False):
     """Return one page of the records of hazards the caller may see."""
     return hazards.list_hazards(
         db.session,
@@ -30,6 +30,7 @@ def _page(limit, cursor, filters):
         limit=min(limit, current_app.config["PAGE_SIZE_MAX"]),
         cursor=cursor,
         policy=policy(current_app.config),
+        count=count,
     )
 
 
@@ -49,10 +50,14 @@ class Hazards(MethodView):
     @blp.response(200, HazardPageSchema)
     @login_required()
     @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
-    def get(self, limit, cursor=None, crs="wgs84", **filters):
+    def get(self, limit, cursor=None, crs="wgs84", count=False, **filters):
         """List the hazards you may see, newest first, one page at a time."""
-        page = _page(limit, cursor, filters)
-        return {"items": [_in_datum(r, crs) for r in page.items], "next": page.next_cursor}
+        page = _page(limit, cursor, filters, count)
+        return {
+            "items": [_in_datum(r, crs) for r in page.items],
+            "next": page.next_cursor,
+            "total": page.total,
+        }
 
     @blp.response(201, HazardSchema)
     @blp.alt_response(200, schema=HazardSchema, description="Already filed: the same report resent")
@@ -99,9 +104,9 @@ class HazardMap(MethodView):
     @blp.response(200, description="GeoJSON FeatureCollection; `next` continues it")
     @login_required()
     @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
-    def get(self, limit, cursor=None, crs="wgs84", **filters):
+    def get(self, limit, cursor=None, crs="wgs84", count=False, **filters):
         """Hazards you may see, as GeoJSON points for maps (same filters as the list)."""
-        page = _page(limit, cursor, filters)
+        page = _page(limit, cursor, filters, count)
         features = []
         for record in page.items:
             lat, lon = from_wgs84(record["lat"], record["lon"], crs)
@@ -122,6 +127,7 @@ class HazardMap(MethodView):
             "crs_name": crs,
             "features": features,
             "next": page.next_cursor,
+            "total": page.total,
         }
         response = current_app.json.response(body)
         response.mimetype = "application/geo+json"

@@ -130,8 +130,10 @@ def summary(client, headers, query):
 def frozen_now(monkeypatch):
     """The statistics are read on 20 Oct 2026, noon Shanghai time."""
     import server.api.stats as api
+    import server.services.hazards.listing as listing
 
     monkeypatch.setattr(api, "utcnow", lambda: NOW)
+    monkeypatch.setattr(listing, "utcnow", lambda: NOW)
 
 
 def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
@@ -146,6 +148,7 @@ def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
             "verified",
             "closed",
             "closed_on_time",
+            "closed_or_overdue",
             "open",
             "open_overdue",
             "reopened",
@@ -162,6 +165,7 @@ def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
         "verified": 3,
         "closed": 3,
         "closed_on_time": 2,
+        "closed_or_overdue": 4,
         "open": 1,
         "open_overdue": 1,
         "reopened": 1,
@@ -171,7 +175,8 @@ def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
         "photos_flagged": 1,
     }
     assert total["closure_rate"] == {"value": 0.75, "numerator": 3, "denominator": 4}
-    assert total["on_time_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
+    # The open overdue hazard is late already: 2 on time of 3 closed and 1 overdue.
+    assert total["on_time_rate"] == {"value": 0.5, "numerator": 2, "denominator": 4}
     assert total["working_hours_to_close"] == {"p50": 26.0, "p90": 36.0}
     assert total["days_to_close"] == {"p50": 7.08, "p90": 8.0}
 
@@ -469,3 +474,103 @@ def test_statistics_are_not_for_volunteers_or_grid_workers(client, demo, who):
         "/api/v1/stats/summary?from=2026-09-28&to=2026-10-05", headers=login(client, who)
     )
     assert_problem(response, 403)
+
+
+WEEK40 = "from=2026-09-28&to=2026-10-05"
+
+
+def listed(client, headers, query):
+    """Return how many hazards the list finds for `query`, all pages together."""
+    response = client.get(f"/api/v1/hazards?count=true&limit=200&{query}", headers=headers)
+    assert response.status_code == 200, response.json
+    page = response.json
+    assert page["next"] is not None or len(page["items"]) == page["total"]
+    return page["total"]
+
+
+def _row_filter(group_by, key):
+    """The list's filters for the hazards of one row of the statistics."""
+    if group_by == "week":
+        monday = date.fromisoformat(key)
+        return f"from={monday}&to={monday + timedelta(days=7)}"
+    return f"{WEEK40}&{group_by}={key if key is not None else '-'}"
+
+
+@pytest.mark.parametrize("group_by", ["street", "department", "category", "week"])
+def test_every_figure_clicks_through_to_a_list_of_as_many_hazards(
+    client, week40, frozen_now, group_by
+):
+    """Each count of /stats/summary, total and per row, is the count of the hazard list
+    narrowed to that figure and row: the office's click-through finds its hazards."""
+    office = login(client, "office")
+    figures = summary(client, office, f"{WEEK40}&group_by={group_by}")
+    for figure in stats.LISTED_FIGURES:
+        assert listed(client, office, f"{WEEK40}&figure={figure}") == figures["total"][figure]
+        for row in figures["rows"]:
+            query = f"{_row_filter(group_by, row['key'])}&figure={figure}"
+            assert listed(client, office, query) == row[figure], (row["label"], figure)
+    # The on-time rate's parts are lists too: 2 on time of the 4 whose time is known.
+    rate = figures["total"]["on_time_rate"]
+    assert listed(client, office, f"{WEEK40}&figure=closed_on_time") == rate["numerator"] == 2
+    assert listed(client, office, f"{WEEK40}&figure=closed_or_overdue") == rate["denominator"]
+
+
+def test_a_hazard_open_past_its_deadline_counts_against_the_on_time_rate(
+    client, week40, frozen_now
+):
+    office = login(client, "office")
+    total = summary(client, office, WEEK40)["total"]
+    assert (total["closed"], total["closed_on_time"], total["open_overdue"]) == (3, 2, 1)
+    assert total["on_time_rate"]["denominator"] == total["closed"] + total["open_overdue"]
+    page = client.get(
+        f"/api/v1/hazards?{WEEK40}&figure=closed_or_overdue&overdue=true", headers=office
+    ).json
+    assert [h["id"] for h in page["items"]] == [week40["C"]]
+
+
+def test_overdue_by_level_clicks_through_to_its_hazards(client, week40, frozen_now):
+    office = login(client, "office")
+    rows = client.get("/api/v1/stats/overdue", headers=office).json
+    assert rows
+    for row in rows:
+        query = f"level={row['level']}&department={row['department'] or '-'}"
+        query += f"&street={row['street'] or '-'}"
+        assert listed(client, office, query) == row["count"], row
+    for level in range(4):
+        expected = sum(r["count"] for r in rows if r["level"] == level)
+        assert listed(client, office, f"level={level}") == expected
+
+
+def test_a_departments_figures_click_through_to_its_own_list(client, week40, frozen_now):
+    fire = login(client, "fire")
+    total = summary(client, fire, WEEK40)["total"]
+    for figure in stats.LISTED_FIGURES:
+        assert listed(client, fire, f"{WEEK40}&figure={figure}") == total[figure], figure
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2026-09-28", "to"),
+        ("to=2026-10-05", "from"),
+        ("from=2026-10-05&to=2026-09-28", "from"),
+        ("from=2020-01-01&to=2026-01-02", "to"),
+        ("figure=by_volunteers", "figure"),
+        ("figure=everything", "figure"),
+        ("level=4", "level"),
+        ("level=-1", "level"),
+        ("count=perhaps", "count"),
+    ],
+)
+def test_bad_list_filters_are_refused_by_field(client, demo, query, field):
+    response = client.get(f"/api/v1/hazards?{query}", headers=login(client, "office"))
+    assert field in assert_problem(response, 422)["errors"]
+
+
+def test_the_list_counts_only_when_asked(client, week40):
+    office = login(client, "office")
+    assert client.get(f"/api/v1/hazards?{WEEK40}", headers=office).json["total"] is None
+    assert listed(client, office, f"{WEEK40}&street=-") == 0
+    assert listed(client, office, "department=-&status=reported") == listed(
+        client, office, "status=reported"
+    )

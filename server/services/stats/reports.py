@@ -59,6 +59,18 @@ def volunteers(session: Session, the_period: Period, *, limit: int = 100) -> lis
     return [dict(row._mapping) for row in session.connection().execute(query)]
 
 
+def escalation_level(now: datetime, escalation_days: tuple[int, ...]) -> sa.ColumnElement[int]:
+    """Return SQL for an overdue hazard's 督办 level now (0: overdue, not yet escalated).
+
+    The overdue report counts by it and the hazard list filters by it, so a level's
+    count clicked through finds its hazards."""
+    cutoffs = workdays.escalation_cutoffs(now, escalation_days)
+    return sa.case(
+        *[(Hazard.deadline < cutoff, n) for n, cutoff in reversed(list(enumerate(cutoffs, 1)))],
+        else_=0,
+    )
+
+
 def overdue(
     session: Session,
     *,
@@ -67,11 +79,7 @@ def overdue(
     department_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Return open overdue hazards counted by 督办 level, department and street."""
-    cutoffs = workdays.escalation_cutoffs(now, escalation_days)
-    level = sa.case(
-        *[(Hazard.deadline < cutoff, n) for n, cutoff in reversed(list(enumerate(cutoffs, 1)))],
-        else_=0,
-    )
+    level = escalation_level(now, escalation_days)
     department, street = aliased(Department), aliased(Area)
     query = (
         sa.select(
