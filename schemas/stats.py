@@ -47,6 +47,30 @@ class WeeklyQuerySchema(QuerySchema):
             raise ma.ValidationError("give both from and to", "to")
 
 
+class WeeklySheetSchema(ma.Schema):
+    """One sheet of the weekly workbook, as cells."""
+
+    name = ma.fields.String(
+        metadata={"description": "the sheet's name: 全区, 检查情况, a department"}
+    )
+    title = ma.fields.String()
+    rows = ma.fields.List(
+        ma.fields.List(ma.fields.Raw(allow_none=True)),
+        metadata={
+            "description": (
+                "the header, a row per street, then 合计: numbers, rates as fractions, text"
+            )
+        },
+    )
+
+
+class WeeklyTableSchema(ma.Schema):
+    """The weekly progress table (活动进展情况统计表): the sheets of weekly.xlsx."""
+
+    title = ma.fields.String()
+    sheets = ma.fields.List(ma.fields.Nested(WeeklySheetSchema))
+
+
 class RateSchema(ma.Schema):
     """A rate with its parts."""
 

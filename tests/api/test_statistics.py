@@ -24,6 +24,7 @@ from tests.helpers import add_user, assert_problem, login, upload
 from tests.photos import encode, picture, sha
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=SHANGHAI)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def at(month, day, hour=0, minute=0):
@@ -573,4 +574,85 @@ def test_the_list_counts_only_when_asked(client, week40):
     assert listed(client, office, f"{WEEK40}&street=-") == 0
     assert listed(client, office, "department=-&status=reported") == listed(
         client, office, "status=reported"
+    )
+
+
+def _workbook_rows(response):
+    """The rows of an exported hazard list, as {header: value} each."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == XLSX
+    sheet = load_workbook(io.BytesIO(response.data))["隐患清单"]
+    headers = [c.value for c in sheet[1]]
+    return headers, [dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+
+
+def test_the_excel_export_holds_exactly_the_filtered_list(client, week40, frozen_now):
+    office = login(client, "office")
+    query = f"{WEEK40}&figure=closed"
+    shown = client.get(f"/api/v1/hazards?limit=200&{query}", headers=office).json["items"]
+    response = client.get(f"/api/v1/hazards.xlsx?{query}", headers=office)
+    assert (
+        "filename*=UTF-8''%E9%9A%90%E6%82%A3%E6%B8%85%E5%8D%95"
+        in (response.headers["Content-Disposition"])
+    )  # 隐患清单-….xlsx
+    headers, rows = _workbook_rows(response)
+    assert headers[:4] == ["序号", "隐患类别", "隐患等级", "隐患描述"]
+    assert "上报人" in headers and "整改后照片1" in headers
+    assert len(rows) == len(shown) == 3
+    for row, hazard in zip(rows, shown, strict=True):  # the same order: newest first
+        assert row["隐患页面"].hyperlink.target.endswith(f"/console/hazards/{hazard['id']}")
+        assert row["状态"].value == "已销号"
+        assert row["街道乡镇"].value == hazard["street_name"]
+        assert row["上报人"].value == hazard["reporter"]["display_name"]
+        assert row["上报时间"].value.strftime("%Y-%m-%d %H:%M") == (
+            datetime.fromisoformat(hazard["received_at"])
+            .astimezone(SHANGHAI)
+            .strftime("%Y-%m-%d %H:%M")
+        )
+    a = next(r for r in rows if r["隐患页面"].hyperlink.target.endswith(week40["A"]))
+    report_photo = a["上报照片1"].hyperlink.target
+    assert report_photo.endswith("/display") and "/api/v1/photos/" in report_photo
+    assert a["整改后照片1"].hyperlink.target.endswith(f"/api/v1/photos/{'a' * 64}/display")
+
+
+def test_a_departments_export_never_names_a_reporter(app, client, week40, frozen_now):
+    fire = login(client, "fire")
+    shown = client.get(f"/api/v1/hazards?limit=200&{WEEK40}", headers=fire).json["items"]
+    headers, rows = _workbook_rows(client.get(f"/api/v1/hazards.xlsx?{WEEK40}", headers=fire))
+    assert len(rows) == len(shown) == 5
+    assert not {"上报人", "上报人电话"} & set(headers)
+    with app.app_context():
+        names = {u.display_name for u in db.session.scalars(sa.select(User))}
+    cells = {str(c.value) for row in rows for c in row.values()}
+    assert not names & cells
+
+
+def test_an_export_too_large_is_refused(client, week40, monkeypatch):
+    import server.api.hazards as api
+
+    monkeypatch.setattr(api, "EXPORT_MAX", 2)
+    response = client.get(f"/api/v1/hazards.xlsx?{WEEK40}", headers=login(client, "office"))
+    assert "filters" in assert_problem(response, 422)["errors"]
+
+
+def test_the_weekly_preview_holds_the_cells_of_the_workbook(client, week40, frozen_now):
+    office = login(client, "office")
+    preview = client.get("/api/v1/stats/weekly?week=2026-W40", headers=office)
+    assert preview.status_code == 200, preview.json
+    download = client.get("/api/v1/stats/weekly.xlsx?week=2026-W40", headers=office)
+    assert "weekly-2026-W40.xlsx" in download.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(download.data))
+    assert [s["name"] for s in preview.json["sheets"]] == workbook.sheetnames
+    for sheet in preview.json["sheets"]:
+        cells = [[c.value for c in row] for row in workbook[sheet["name"]].iter_rows(min_row=2)]
+        assert sheet["rows"] == cells
+        assert workbook[sheet["name"]]["A1"].value == sheet["title"]
+    assert preview.json["sheets"][0]["rows"][-1][0] == "合计"
+    # The same figures are the same file: downloaded again, byte for byte.
+    again = client.get("/api/v1/stats/weekly.xlsx?week=2026-W40", headers=office)
+    assert again.data == download.data
+    csv = client.get("/api/v1/stats/weekly.csv?week=2026-W40", headers=office)
+    assert "weekly-2026-W40.csv" in csv.headers["Content-Disposition"]
+    assert_problem(
+        client.get("/api/v1/stats/weekly?week=2026-W40", headers=login(client, "fire")), 403
     )
