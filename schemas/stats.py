@@ -54,6 +54,15 @@ class WeeklySheetSchema(ma.Schema):
         metadata={"description": "the sheet's name: 全区, 检查情况, a department"}
     )
     title = ma.fields.String()
+    kinds = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": (
+                "what each column holds: text, n (a count), % (a rate, as a fraction),"
+                " h (hours) or r (a ratio)"
+            )
+        },
+    )
     rows = ma.fields.List(
         ma.fields.List(ma.fields.Raw(allow_none=True)),
         metadata={

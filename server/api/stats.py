@@ -160,7 +160,12 @@ class Weekly(MethodView):
         """The weekly progress table to preview: the cells of every sheet of weekly.xlsx,
         in order, each sheet's header first and its totals (合计) last."""
         sheets = [
-            {"name": name, "title": title, "rows": exports.table(rows, total, columns)}
+            {
+                "name": name,
+                "title": title,
+                "kinds": [kind for _, _, kind in columns],
+                "rows": exports.table(rows, total, columns),
+            }
             for name, title, rows, total, columns in _weekly_sheets(query)
         ]
         return {"title": sheets[0]["title"], "sheets": sheets}

@@ -647,7 +647,9 @@ def test_the_weekly_preview_holds_the_cells_of_the_workbook(client, week40, froz
         cells = [[c.value for c in row] for row in workbook[sheet["name"]].iter_rows(min_row=2)]
         assert sheet["rows"] == cells
         assert workbook[sheet["name"]]["A1"].value == sheet["title"]
-    assert preview.json["sheets"][0]["rows"][-1][0] == "合计"
+    district = preview.json["sheets"][0]
+    assert district["rows"][-1][0] == "合计"
+    assert district["kinds"][district["rows"][0].index("销号率")] == "%"
     # The same figures are the same file: downloaded again, byte for byte.
     again = client.get("/api/v1/stats/weekly.xlsx?week=2026-W40", headers=office)
     assert again.data == download.data
