@@ -274,11 +274,17 @@ class HazardQuerySchema(QuerySchema):
         metadata={
             "description": (
                 "only the hazards a figure of /stats/summary counts, by the same definition:"
-                " with from/to (and street, department, category), the list of that figure"
+                " with from/to (and street, department, category), the list of that figure;"
+                " credited_valid and credited_closed are /stats/volunteers' valid and closed"
+                " (with reporter)"
             )
         },
     )
     place = ma.fields.UUID(metadata={"description": "found inspecting this place"})
+    reporter = ma.fields.String(
+        validate=ma.validate.Length(1, 80),
+        metadata={"description": "filed by this username (the office only: 举报人保密)"},
+    )
     count = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "also answer `total`, how many match (one more query)"},

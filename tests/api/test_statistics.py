@@ -478,6 +478,8 @@ def test_statistics_are_not_for_volunteers_or_grid_workers(client, demo, who):
 
 
 WEEK40 = "from=2026-09-28&to=2026-10-05"
+# The figures of /stats/summary a list can be narrowed to (credited_* are the leaderboard's).
+SUMMARY_FIGURES = [f for f in stats.LISTED_FIGURES if not f.startswith("credited_")]
 
 
 def listed(client, headers, query):
@@ -505,7 +507,7 @@ def test_every_figure_clicks_through_to_a_list_of_as_many_hazards(
     narrowed to that figure and row: the office's click-through finds its hazards."""
     office = login(client, "office")
     figures = summary(client, office, f"{WEEK40}&group_by={group_by}")
-    for figure in stats.LISTED_FIGURES:
+    for figure in SUMMARY_FIGURES:
         assert listed(client, office, f"{WEEK40}&figure={figure}") == figures["total"][figure]
         for row in figures["rows"]:
             query = f"{_row_filter(group_by, row['key'])}&figure={figure}"
@@ -545,7 +547,7 @@ def test_overdue_by_level_clicks_through_to_its_hazards(client, week40, frozen_n
 def test_a_departments_figures_click_through_to_its_own_list(client, week40, frozen_now):
     fire = login(client, "fire")
     total = summary(client, fire, WEEK40)["total"]
-    for figure in stats.LISTED_FIGURES:
+    for figure in SUMMARY_FIGURES:
         assert listed(client, fire, f"{WEEK40}&figure={figure}") == total[figure], figure
 
 
@@ -658,3 +660,24 @@ def test_the_weekly_preview_holds_the_cells_of_the_workbook(client, week40, froz
     assert_problem(
         client.get("/api/v1/stats/weekly?week=2026-W40", headers=login(client, "fire")), 403
     )
+
+
+def test_the_leaderboards_counts_click_through_to_each_reporters_hazards(
+    client, week40, frozen_now
+):
+    """A reporter's valid reports include one merged into another (E into C); closed ones,
+    those closed or merged into a closed hazard: the list by reporter counts the same."""
+    office = login(client, "office")
+    board = client.get(f"/api/v1/stats/volunteers?{WEEK40}", headers=office).json
+    for row in board:
+        mine = f"{WEEK40}&reporter={row['username']}"
+        assert listed(client, office, mine) == row["reported"]
+        assert listed(client, office, f"{mine}&figure=credited_valid") == row["valid"]
+        assert listed(client, office, f"{mine}&figure=credited_closed") == row["closed"]
+    assert {r["username"]: r["valid"] for r in board} == {"volunteer": 4, "gridworker": 1}
+
+
+def test_only_the_office_lists_hazards_by_reporter(client, week40):
+    for who in ("fire", "gridworker", "volunteer"):
+        response = client.get("/api/v1/hazards?reporter=volunteer", headers=login(client, who))
+        assert_problem(response, 403)

@@ -146,6 +146,15 @@ def test_the_dashboard_shows_the_api_figures_and_each_opens_its_hazards(app, cli
         expect(cells.nth(3)).to_have_text(str(row["closed"]))
     page.get_by_role("tab", name="街道乡镇").click()
 
+    # A reporter's count on the leaderboard opens the reports it credits.
+    board = client.get(f"/api/v1/stats/volunteers?from={start}&to={end}", headers=office).json
+    mine = next(r for r in board if r["username"] == "volunteer")
+    leader = page.get_by_label("随手拍排行榜", exact=True).locator("tr.el-table__row")
+    leader.filter(has_text="王志愿").locator("td").nth(4).get_by_role("link").click()
+    expect(page.locator("[data-total]")).to_have_text(f"共 {mine['valid']} 条隐患")
+    expect(page.get_by_text("上报人：volunteer")).to_be_visible()
+    page.go_back()
+
     # 超期未整改 opens the list of exactly those hazards.
     page.locator('[data-figure="openOverdue"]').click()
     expect(page).to_have_url(re.compile(r"/console/hazards\?.*figure=open_overdue"))

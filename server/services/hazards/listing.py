@@ -17,6 +17,7 @@ from server.models import (
     utcnow,
 )
 from server.services import paging, stats, workdays
+from server.services.errors import PermissionDenied
 from server.services.hazards.records import RECORDS, records_for
 from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.stats import Period
@@ -40,6 +41,7 @@ class HazardFilter:
     period: Period | None = None  # reported in it: the statistics' cohort
     figure: str | None = None  # counted in this figure of the statistics
     place: uuid.UUID | None = None  # found inspecting this place
+    reporter: str | None = None  # filed by this user (username): the office's only
 
 
 # A street or department filter of this value selects the hazards with none (the
@@ -106,6 +108,11 @@ def filtered(
         query = query.where(stats.figure_condition(filters.figure, now))
     if filters.place is not None:
         query = query.where(Hazard.place_id == filters.place)
+    if filters.reporter is not None:
+        query = query.where(
+            Hazard.reporter_id
+            == sa.select(User.id).where(User.username == filters.reporter).scalar_subquery()
+        )
     return query
 
 
@@ -126,6 +133,9 @@ def list_hazards(
     """Return a Page of the records of hazards the viewer may see, newest first; with
     `count`, also how many there are in all its pages (a statistic's figure, say)."""
     now = now or utcnow()
+    if filters.reporter is not None and viewer.role != "office":
+        # Who reported what is the office's to know (举报人保密, SPEC §5).
+        raise PermissionDenied("only the office may list hazards by reporter")
     query = filtered(RECORDS.where(visible_to(viewer)), filters, now=now, policy=policy)
     rows, next_cursor = paging.page(
         session, query, NEWEST_FIRST, limit=limit, cursor=cursor, descending=True

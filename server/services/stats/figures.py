@@ -127,7 +127,27 @@ LISTED_FIGURES = (
     "open_overdue",
     "reopened",
     "returned",
+    "credited_valid",
+    "credited_closed",
 )
+
+
+def credit_conditions() -> dict[str, sa.ColumnElement[bool]]:
+    """Return {figure: condition} of what a report earns its reporter on the leaderboard
+    (SPEC §3): valid unless invalid, a report merged into another included; closed once
+    it, or the hazard it was merged into, is closed. Each reporter of a hazard is credited."""
+    original = aliased(Hazard)
+    merged_into_closed = (
+        sa.exists()
+        .where(original.id == Hazard.duplicate_of_id, original.status == "closed")
+        .correlate(Hazard)
+    )
+    return {
+        "credited_valid": Hazard.status != "invalid",
+        "credited_closed": sa.or_(
+            Hazard.status == "closed", sa.and_(Hazard.status == "duplicate", merged_into_closed)
+        ),
+    }
 
 
 def figure_conditions(now: datetime) -> dict[str, sa.ColumnElement[bool]]:
@@ -162,7 +182,7 @@ def figure_condition(name: str, now: datetime) -> sa.ColumnElement[bool]:
         raise InvalidInput(
             "unknown figure", errors={"figure": [f"one of {', '.join(LISTED_FIGURES)}"]}
         )
-    return figure_conditions(now)[name]
+    return {**figure_conditions(now), **credit_conditions()}[name]
 
 
 def _where(
