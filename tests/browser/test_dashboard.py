@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+import server.api.hazards as hazards_api
 from server.extensions import db
 from server.models import Hazard, utcnow
 from server.services.workdays import SHANGHAI
@@ -87,7 +88,9 @@ def body_rows(page, label):
     return page.get_by_label(label, exact=True).locator(".el-table__body-wrapper tr.el-table__row")
 
 
-def test_the_dashboard_shows_the_api_figures_and_each_opens_its_hazards(app, client, console_page):
+def test_the_dashboard_shows_the_api_figures_and_each_opens_its_hazards(
+    app, client, console_page, monkeypatch
+):
     a_month_of_work(app, client)
     office = login(client, "office")
     start, end = this_month()
@@ -178,14 +181,18 @@ def test_the_dashboard_shows_the_api_figures_and_each_opens_its_hazards(app, cli
     expect(body_rows(page, "全部隐患")).to_have_count(len(listed))
     console_page.screenshot("hazard-list")
     with page.expect_download() as download:
-        page.get_by_role("link", name="导出Excel").click()
+        page.get_by_role("button", name="导出Excel").click()
     assert download.value.suggested_filename.startswith("隐患清单-")
     sheet = load_workbook(io.BytesIO(download.value.path().read_bytes()))["隐患清单"]
     headers = [c.value for c in sheet[1]]
     links = [row[headers.index("隐患页面")].hyperlink.target for row in sheet.iter_rows(min_row=2)]
     assert [link.rsplit("/", 1)[1] for link in links] == [h["id"] for h in listed]
     assert "上报人" in headers  # the office's export names reporters
-    console_page.assert_clean()
+    # A list too long for one workbook is refused with the reason, not saved as a file.
+    monkeypatch.setattr(hazards_api, "EXPORT_MAX", 1)
+    page.get_by_role("button", name="导出Excel").click()
+    expect(page.get_by_role("alert")).to_contain_text("导出失败")
+    console_page.assert_clean(expected=[(422, "figure=closed")])
 
 
 def test_the_weekly_table_previews_and_downloads_the_apis_bytes(app, client, console_page):

@@ -1,5 +1,5 @@
 // The office's statistics and lists (SPEC §6): figures, the weekly table, exports.
-import { request } from './index.js'
+import { ApiError, request } from './index.js'
 
 const BASE = '/api/v1'
 
@@ -58,4 +58,30 @@ export function departments() {
 export async function streets() {
   const areas = await request('GET', '/areas')
   return areas.features.map((f) => f.properties).filter((p) => p.level === 'street')
+}
+
+/** Download a file from the API as the browser's own download, named as the server
+ * names it; a refusal (too many rows, say) is thrown as an ApiError with its reason
+ * instead of being saved as a file. */
+export async function download(url) {
+  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' })
+  if (!response.ok) {
+    let problem = null
+    try {
+      problem = await response.json()
+    } catch {
+      problem = null
+    }
+    throw new ApiError(response.status, problem)
+  }
+  const disposition = response.headers.get('Content-Disposition') || ''
+  const encoded = /filename\*=UTF-8''([^;]+)/.exec(disposition)
+  const name = encoded ? decodeURIComponent(encoded[1]) : url.split('/').pop().split('?')[0]
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(await response.blob())
+  link.download = name
+  document.body.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000)
 }
