@@ -281,6 +281,10 @@ class HazardQuerySchema(QuerySchema):
         },
     )
     place = ma.fields.UUID(metadata={"description": "found inspecting this place"})
+    address = ma.fields.String(
+        validate=ma.validate.Length(1, 300),
+        metadata={"description": "the address contains this text (case-insensitive)"},
+    )
     reporter = ma.fields.String(
         validate=ma.validate.Length(1, 80),
         metadata={"description": "filed by this username (the office only: 举报人保密)"},

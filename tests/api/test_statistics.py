@@ -20,7 +20,7 @@ from server.services.hazards import NewReport, report_hazard
 from server.services.lifecycle import Step
 from server.services.steps import StepRequest, apply_step
 from server.services.workdays import SHANGHAI
-from tests.helpers import add_user, assert_problem, login, upload
+from tests.helpers import add_user, assert_problem, file_report, login, report_body, upload
 from tests.photos import encode, picture, sha
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=SHANGHAI)
@@ -681,3 +681,17 @@ def test_only_the_office_lists_hazards_by_reporter(client, week40):
     for who in ("fire", "gridworker", "volunteer"):
         response = client.get("/api/v1/hazards?reporter=volunteer", headers=login(client, who))
         assert_problem(response, 403)
+
+
+def test_a_units_hazards_are_found_by_their_address(client, demo):
+    """The hazards of one shop, to print its notice: the address contains the text typed,
+    whose % and _ are characters, not wildcards."""
+    volunteer, office = login(client, "volunteer"), login(client, "office")
+    addresses = ["新华大街12号 好运来超市", "新华大街12号好运来超市后门", "新华大街14号"]
+    for n, address in enumerate(addresses):
+        body = report_body(address=address)
+        body["lat"] += 0.0007 * n
+        file_report(client, volunteer, **body)
+    assert listed(client, office, "address=好运来超市") == 2
+    assert listed(client, office, "address=新华大街1_号") == 0
+    assert listed(client, office, "address=%25") == 0

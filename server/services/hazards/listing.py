@@ -42,6 +42,7 @@ class HazardFilter:
     figure: str | None = None  # counted in this figure of the statistics
     place: uuid.UUID | None = None  # found inspecting this place
     reporter: str | None = None  # filed by this user (username): the office's only
+    address: str | None = None  # the address contains this text (a unit's hazards)
 
 
 # A street or department filter of this value selects the hazards with none (the
@@ -108,6 +109,10 @@ def filtered(
         query = query.where(stats.figure_condition(filters.figure, now))
     if filters.place is not None:
         query = query.where(Hazard.place_id == filters.place)
+    if filters.address:
+        # Contains, as typed: % and _ are the user's characters, not wildcards.
+        text = filters.address.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Hazard.address.ilike(f"%{text}%", escape="\\"))
     if filters.reporter is not None:
         query = query.where(
             Hazard.reporter_id
