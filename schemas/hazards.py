@@ -5,6 +5,7 @@ import math
 import marshmallow as ma
 
 from schemas.common import NOT_BLANK, QuerySchema, StrictSchema, cursor_field
+from server.services.stats import LISTED_FIGURES, period
 from server.vocabulary import CRS_NAMES, STATUSES
 
 SHA256 = ma.validate.Regexp(r"^[0-9a-f]{64}$", error="must be a lowercase hex SHA-256")
@@ -163,6 +164,10 @@ class HazardPageSchema(ma.Schema):
 
     items = ma.fields.List(ma.fields.Nested(HazardSchema))
     next = ma.fields.String(allow_none=True)
+    total = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "with count=true: how many match, all pages together"},
+    )
 
 
 def _bbox(value):
@@ -231,8 +236,12 @@ class HazardQuerySchema(QuerySchema):
         }
     )
     category = ma.fields.String()
-    street = ma.fields.String(metadata={"description": "street/township area code"})
-    department = ma.fields.String(metadata={"description": "lead department code"})
+    street = ma.fields.String(
+        metadata={"description": "street/township area code; `-` for hazards in no street"}
+    )
+    department = ma.fields.String(
+        metadata={"description": "lead department code; `-` for hazards with none yet"}
+    )
     bbox = BBoxField(
         metadata={
             "description": "minLon,minLat,maxLon,maxLat (WGS-84), the minimum corner first",
@@ -244,6 +253,58 @@ class HazardQuerySchema(QuerySchema):
     escalation = ma.fields.Integer(
         validate=ma.validate.Range(1, 3), metadata={"description": "at least this 督办 level"}
     )
+    level = ma.fields.Integer(
+        validate=ma.validate.Range(0, 3),
+        metadata={
+            "description": (
+                "open, overdue and at exactly this 督办 level (0: not yet escalated), as"
+                " /stats/overdue counts them"
+            )
+        },
+    )
+    from_ = ma.fields.Date(
+        data_key="from",
+        metadata={"description": "reported on or after this day (Asia/Shanghai); with `to`"},
+    )
+    to = ma.fields.Date(
+        metadata={"description": "reported before this day (Asia/Shanghai); with `from`"}
+    )
+    figure = ma.fields.String(
+        validate=ma.validate.OneOf(LISTED_FIGURES),
+        metadata={
+            "description": (
+                "only the hazards a figure of /stats/summary counts, by the same definition:"
+                " with from/to (and street, department, category), the list of that figure;"
+                " credited_valid and credited_closed are /stats/volunteers' valid and closed"
+                " (with reporter)"
+            )
+        },
+    )
+    place = ma.fields.UUID(metadata={"description": "found inspecting this place"})
+    address = ma.fields.String(
+        validate=ma.validate.Length(1, 300),
+        metadata={"description": "the address contains this text (case-insensitive)"},
+    )
+    reporter = ma.fields.String(
+        validate=ma.validate.Length(1, 80),
+        metadata={"description": "filed by this username (the office only: 举报人保密)"},
+    )
+    count = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "also answer `total`, how many match (one more query)"},
+    )
     crs = OUTPUT_CRS
     cursor = cursor_field()
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 200))
+
+    @ma.validates_schema
+    def _whole_period(self, data, **kwargs):
+        if ("from_" in data) != ("to" in data):
+            raise ma.ValidationError("give both from and to", "to" if "from_" in data else "from")
+
+    @ma.post_load
+    def _period(self, data, **kwargs):
+        """Check the period as the statistics do and hand it on as one value."""
+        if "from_" in data:
+            data["period"] = period(data.pop("from_"), data.pop("to"))
+        return data

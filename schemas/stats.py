@@ -47,6 +47,39 @@ class WeeklyQuerySchema(QuerySchema):
             raise ma.ValidationError("give both from and to", "to")
 
 
+class WeeklySheetSchema(ma.Schema):
+    """One sheet of the weekly workbook, as cells."""
+
+    name = ma.fields.String(
+        metadata={"description": "the sheet's name: 全区, 检查情况, a department"}
+    )
+    title = ma.fields.String()
+    kinds = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": (
+                "what each column holds: text, n (a count), % (a rate, as a fraction),"
+                " h (hours) or r (a ratio)"
+            )
+        },
+    )
+    rows = ma.fields.List(
+        ma.fields.List(ma.fields.Raw(allow_none=True)),
+        metadata={
+            "description": (
+                "the header, a row per street, then 合计: numbers, rates as fractions, text"
+            )
+        },
+    )
+
+
+class WeeklyTableSchema(ma.Schema):
+    """The weekly progress table (活动进展情况统计表): the sheets of weekly.xlsx."""
+
+    title = ma.fields.String()
+    sheets = ma.fields.List(ma.fields.Nested(WeeklySheetSchema))
+
+
 class RateSchema(ma.Schema):
     """A rate with its parts."""
 
@@ -73,9 +106,20 @@ class FiguresSchema(ma.Schema):
     rectified = ma.fields.Integer()
     verified = ma.fields.Integer()
     closed = ma.fields.Integer()
-    closed_on_time = ma.fields.Integer()
+    closed_on_time = ma.fields.Integer(metadata={"description": "closed by the deadline"})
+    closed_or_overdue = ma.fields.Integer(
+        metadata={"description": "closed, or open past the deadline: whose timeliness is known"}
+    )
     closure_rate = ma.fields.Nested(RateSchema, metadata={"description": "closed / valid"})
-    on_time_rate = ma.fields.Nested(RateSchema, metadata={"description": "on time / closed"})
+    on_time_rate = ma.fields.Nested(
+        RateSchema,
+        metadata={
+            "description": (
+                "closed on time / (closed + open overdue): a hazard still open past its"
+                " deadline is already late"
+            )
+        },
+    )
     open = ma.fields.Integer()
     open_overdue = ma.fields.Integer()
     reopened = ma.fields.Integer(metadata={"description": "failed verification or reopened"})

@@ -189,7 +189,8 @@ def export_weekly(week, out):
     else:
         with open(out, "wb") as handle:
             inspected = inspection_stats.summary(db.session, the_period, "street")
-            handle.write(exports.to_xlsx(title, rows, total, departments, inspected))
+            sheets = exports.weekly_sheets(title, rows, total, departments, inspected)
+            handle.write(exports.to_xlsx(sheets))
     click.echo(f"wrote {out}: {len(rows)} streets, {len(departments)} department sheets")
 
 

@@ -1,7 +1,10 @@
 """Hazard reports: file one, list those you may see, read one."""
 
+from datetime import datetime
+from urllib.parse import quote
+
 import marshmallow as ma
-from flask import current_app, g
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,13 +18,15 @@ from schemas.hazards import (
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
-from server.services import hazards, use_cases
+from server.services import exports, hazards, use_cases
 from server.services.coords import from_wgs84
+from server.services.errors import InvalidInput
+from server.services.workdays import SHANGHAI
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
 
 
-def _page(limit, cursor, filters):
+def _page(limit, cursor, filters, count=False):
     """Return one page of the records of hazards the caller may see."""
     return hazards.list_hazards(
         db.session,
@@ -30,6 +35,7 @@ def _page(limit, cursor, filters):
         limit=min(limit, current_app.config["PAGE_SIZE_MAX"]),
         cursor=cursor,
         policy=policy(current_app.config),
+        count=count,
     )
 
 
@@ -49,10 +55,14 @@ class Hazards(MethodView):
     @blp.response(200, HazardPageSchema)
     @login_required()
     @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
-    def get(self, limit, cursor=None, crs="wgs84", **filters):
+    def get(self, limit, cursor=None, crs="wgs84", count=False, **filters):
         """List the hazards you may see, newest first, one page at a time."""
-        page = _page(limit, cursor, filters)
-        return {"items": [_in_datum(r, crs) for r in page.items], "next": page.next_cursor}
+        page = _page(limit, cursor, filters, count)
+        return {
+            "items": [_in_datum(r, crs) for r in page.items],
+            "next": page.next_cursor,
+            "total": page.total,
+        }
 
     @blp.response(201, HazardSchema)
     @blp.alt_response(200, schema=HazardSchema, description="Already filed: the same report resent")
@@ -99,9 +109,9 @@ class HazardMap(MethodView):
     @blp.response(200, description="GeoJSON FeatureCollection; `next` continues it")
     @login_required()
     @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
-    def get(self, limit, cursor=None, crs="wgs84", **filters):
+    def get(self, limit, cursor=None, crs="wgs84", count=False, **filters):
         """Hazards you may see, as GeoJSON points for maps (same filters as the list)."""
-        page = _page(limit, cursor, filters)
+        page = _page(limit, cursor, filters, count)
         features = []
         for record in page.items:
             lat, lon = from_wgs84(record["lat"], record["lon"], crs)
@@ -122,7 +132,54 @@ class HazardMap(MethodView):
             "crs_name": crs,
             "features": features,
             "next": page.next_cursor,
+            "total": page.total,
         }
         response = current_app.json.response(body)
         response.mimetype = "application/geo+json"
+        return response
+
+
+# A spreadsheet is for reading, not for copying out the database: past this many rows
+# the filters should be narrower.
+EXPORT_MAX = 10_000
+EXPORT_PAGE = 1_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/hazards.xlsx")
+class HazardWorkbook(MethodView):
+    @blp.doc(
+        responses={
+            "200": {"description": "XLSX workbook, one row per hazard", "content": {XLSX: {}}}
+        }
+    )
+    @login_required()
+    @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
+    def get(self, limit, cursor=None, crs="wgs84", count=False, **filters):
+        """The hazards of a list (same filters; every page, newest first) as an Excel
+        workbook with Chinese headers (导出Excel): a link to each hazard's page and to
+        each of its photos; the reporter only for the office (举报人保密). `limit`,
+        `cursor` and `count` are ignored; at most 10,000 hazards."""
+        page = _page(EXPORT_PAGE, None, filters, count=True)
+        if page.total > EXPORT_MAX:
+            raise InvalidInput(
+                f"{page.total} hazards are too many for one workbook (at most {EXPORT_MAX})",
+                errors={"filters": ["narrow the list first"]},
+            )
+        records = list(page.items)
+        while page.next_cursor:
+            page = _page(EXPORT_PAGE, page.next_cursor, filters)
+            records += page.items
+        root = request.host_url
+        body = exports.hazards_xlsx(
+            records,
+            page_url=lambda hazard_id: f"{root}console/hazards/{hazard_id}",
+            photo_url=lambda sha: f"{root}api/v1/photos/{sha}/display",
+            with_reporter=g.user.role == "office",
+        )
+        name = f"隐患清单-{datetime.now(SHANGHAI):%Y%m%d-%H%M}.xlsx"
+        response = Response(body, mimetype=XLSX)
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=hazards.xlsx; filename*=UTF-8''{quote(name)}"
+        )
         return response

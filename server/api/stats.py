@@ -15,6 +15,7 @@ from schemas.stats import (
     TrendQuerySchema,
     VolunteerSchema,
     WeeklyQuerySchema,
+    WeeklyTableSchema,
 )
 from server.api.security import login_required
 from server.config import policy
@@ -106,6 +107,19 @@ def _weekly(query):
     return report, the_period
 
 
+def _weekly_sheets(query):
+    (title, rows, total, departments), the_period = _weekly(query)
+    inspected = inspection_stats.summary(db.session, the_period, "street")
+    return exports.weekly_sheets(title, rows, total, departments, inspected)
+
+
+def _weekly_name(query):
+    """weekly-2026-W23, or weekly-2026-09-28-2026-10-05 for a period."""
+    if "week" in query:
+        return f"weekly-{query['week']}"
+    return f"weekly-{query['from_'].isoformat()}-{query['to'].isoformat()}"
+
+
 def _download(body, mimetype, name):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
@@ -127,13 +141,34 @@ class WeeklyXlsx(MethodView):
     @login_required("office")
     @blp.arguments(WeeklyQuerySchema, location="query")
     def get(self, query):
-        """The weekly progress table (活动进展情况统计表) as XLSX, a sheet per department."""
-        (title, rows, total, departments), the_period = _weekly(query)
-        inspected = inspection_stats.summary(db.session, the_period, "street")
-        body = exports.to_xlsx(title, rows, total, departments, inspected)
+        """The weekly progress table (活动进展情况统计表) as XLSX, a sheet per department;
+        the same figures give the same bytes (named weekly-2026-W23.xlsx for a week)."""
+        body = exports.to_xlsx(_weekly_sheets(query))
         return _download(
-            body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "weekly.xlsx"
+            body,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{_weekly_name(query)}.xlsx",
         )
+
+
+@blp.route("/weekly")
+class Weekly(MethodView):
+    @blp.response(200, WeeklyTableSchema)
+    @login_required("office")
+    @blp.arguments(WeeklyQuerySchema, location="query")
+    def get(self, query):
+        """The weekly progress table to preview: the cells of every sheet of weekly.xlsx,
+        in order, each sheet's header first and its totals (合计) last."""
+        sheets = [
+            {
+                "name": name,
+                "title": title,
+                "kinds": [kind for _, _, kind in columns],
+                "rows": exports.table(rows, total, columns),
+            }
+            for name, title, rows, total, columns in _weekly_sheets(query)
+        ]
+        return {"title": sheets[0]["title"], "sheets": sheets}
 
 
 @blp.route("/weekly.csv")
@@ -144,7 +179,9 @@ class WeeklyCsv(MethodView):
     def get(self, query):
         """The weekly progress table as CSV (one row per street, then totals)."""
         (title, rows, total, _), _ = _weekly(query)
-        return _download(exports.to_csv(title, rows, total), "text/csv", "weekly.csv")
+        return _download(
+            exports.to_csv(title, rows, total), "text/csv", f"{_weekly_name(query)}.csv"
+        )
 
 
 @blp.route("/inspections")

@@ -1,14 +1,20 @@
-"""The weekly progress table (活动进展情况统计表) as XLSX and CSV, from the statistics."""
+"""The weekly progress table (活动进展情况统计表) as XLSX and CSV, from the statistics;
+and a hazard list as XLSX (the console's 导出Excel)."""
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from server.services.workdays import SHANGHAI
 
 # (header, figure, kind): kind 'n' counts, '%' a rate, 'h' hours.
 Column = tuple[str, str | tuple[str, str], str]
@@ -124,32 +130,178 @@ def _sheet(
     sheet.freeze_panes = "B3"  # the header and the street column stay in view
 
 
-def to_xlsx(
+# The one time a workbook's file records: its figures alone make its bytes, so the same
+# week downloaded twice, or from the console and from the API, is the same file.
+STILL = datetime(1980, 1, 1)  # the earliest time a zip entry can hold
+
+
+class _StillZip(ZipFile):
+    """A zip archive whose entries all carry the same time (STILL)."""
+
+    @staticmethod
+    def _still(name: str | ZipInfo) -> ZipInfo:
+        if isinstance(name, ZipInfo):
+            return name
+        info = ZipInfo(name, date_time=STILL.timetuple()[:6])
+        info.compress_type = ZIP_DEFLATED
+        return info
+
+    def writestr(self, zinfo_or_arcname: str | ZipInfo, data: Any, *args: Any, **kw: Any) -> None:
+        super().writestr(self._still(zinfo_or_arcname), data, *args, **kw)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kw: Any) -> None:
+        # openpyxl writes each sheet to a temporary file first: its time is not the sheet's.
+        with open(filename, "rb") as file:
+            self.writestr(arcname or str(filename), file.read())
+
+
+def _saved(workbook: Workbook) -> bytes:
+    """Return a workbook's bytes, the same every time for the same cells (openpyxl's
+    save stamps the document and each zip entry with the moment it runs)."""
+    workbook.properties.created = workbook.properties.modified = STILL
+    buffer = io.BytesIO()
+    ExcelWriter(workbook, _StillZip(buffer, "w", ZIP_DEFLATED, allowZip64=True)).save()
+    return buffer.getvalue()
+
+
+# One sheet of the weekly workbook: (sheet name, title, rows, total, columns).
+WeeklySheet = tuple[str, str, Iterable[Figures], Figures, Sequence[Column]]
+
+
+def weekly_sheets(
     title: str,
     rows: Iterable[Figures],
     total: Figures,
     departments: Iterable[tuple[str, Iterable[Figures], Figures]] = (),
     inspections: tuple[Iterable[Figures], Figures] | None = None,
-) -> bytes:
-    """Return the workbook bytes: the district sheet, the inspections sheet (检查情况)
-    when `inspections` = (rows, total) is given, then one sheet per department."""
-    workbook = Workbook()
-    _sheet(workbook.active, title, rows, total)
-    workbook.active.title = "全区"
+) -> list[WeeklySheet]:
+    """Return the weekly workbook's sheets in order: the district (全区), the inspections
+    (检查情况) when `inspections` = (rows, total) is given, then one per department. The
+    XLSX and its JSON preview are both made from this list, so they hold the same cells."""
+    sheets: list[WeeklySheet] = [("全区", title, rows, total, COLUMNS)]
     if inspections is not None:
-        _sheet(
-            workbook.create_sheet("检查情况"),
-            f"{title}（场所检查情况）",
-            *inspections,
-            columns=INSPECTION_COLUMNS,
+        inspection_rows, inspection_total = inspections
+        sheets.append(
+            (
+                "检查情况",
+                f"{title}（场所检查情况）",
+                inspection_rows,
+                inspection_total,
+                INSPECTION_COLUMNS,
+            )
         )
     for name, department_rows, department_total in departments:
-        _sheet(
-            workbook.create_sheet(name[:31]),
-            f"{title}（{name}）",
-            department_rows,
-            department_total,
+        sheets.append((name[:31], f"{title}（{name}）", department_rows, department_total, COLUMNS))
+    return sheets
+
+
+def to_xlsx(sheets: Sequence[WeeklySheet]) -> bytes:
+    """Return the workbook bytes of weekly_sheets, a sheet each."""
+    workbook = Workbook()
+    for number, (name, title, rows, total, columns) in enumerate(sheets):
+        sheet = workbook.active if number == 0 else workbook.create_sheet(name)
+        _sheet(sheet, title, rows, total, columns)
+        sheet.title = name
+    return _saved(workbook)
+
+
+# The hazard list as the console shows it (导出Excel): the words of its cells.
+STATUS_NAMES = {
+    "reported": "待分派",
+    "assigned": "待签收",
+    "accepted": "已签收",
+    "rectifying": "整改中",
+    "rectified": "待复核",
+    "verified": "已复核",
+    "closed": "已销号",
+    "invalid": "无效",
+    "duplicate": "重复",
+}
+SEVERITY_NAMES = {"general": "一般隐患", "major": "重大隐患"}
+# (header, width, the cell's value from a hazard record)
+HazardColumn = tuple[str, int, Callable[[Mapping[str, Any]], Cell | datetime]]
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """A moment as Beijing wall time without a zone: Excel has no time zones."""
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None) if moment else None
+
+
+HAZARD_COLUMNS: list[HazardColumn] = [
+    ("隐患类别", 18, lambda h: h["category_name"]),
+    ("隐患等级", 10, lambda h: SEVERITY_NAMES.get(h["severity"], h["severity"])),
+    ("隐患描述", 40, lambda h: h["description"]),
+    ("地址", 30, lambda h: h["address"]),
+    ("街道乡镇", 12, lambda h: h["street_name"]),
+    ("社区村", 14, lambda h: h["community_name"]),
+    ("网格", 18, lambda h: h["grid"]),
+    ("责任部门", 18, lambda h: h["lead_department_name"]),
+    ("状态", 10, lambda h: STATUS_NAMES.get(h["status"], h["status"])),
+    ("上报时间", 17, lambda h: _local(h["received_at"])),
+    ("整改期限", 17, lambda h: _local(h["deadline"])),
+    ("是否超期", 9, lambda h: "超期" if h["overdue"] else ""),
+    ("督办级别", 9, lambda h: f"{h['escalation']}级督办" if h["escalation"] else ""),
+    ("销号时间", 17, lambda h: _local(h["closed_at"])),
+]
+# The reporter's columns: the office's only (举报人保密, SPEC §5).
+REPORTER_COLUMNS: list[HazardColumn] = [
+    ("上报人", 12, lambda h: (h["reporter"] or {}).get("display_name")),
+    ("上报人电话", 14, lambda h: (h["reporter"] or {}).get("phone")),
+]
+PHOTO_HEADERS = {"report": "上报照片", "after": "整改后照片"}
+
+
+def hazards_xlsx(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    page_url: Callable[[Any], str],
+    photo_url: Callable[[str], str],
+    with_reporter: bool,
+) -> bytes:
+    """Return a workbook of hazard records, one row each, headers in Chinese: what a
+    hazard list shows, a link to each hazard's page and one to each of its before and
+    after photos, and the reporter only `with_reporter` (the office)."""
+    columns = [*HAZARD_COLUMNS, *(REPORTER_COLUMNS if with_reporter else [])]
+    shots = {
+        phase: max(
+            (sum(1 for p in h["photo_details"] if p["phase"] == phase) for h in records),
+            default=0,
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        for phase in PHOTO_HEADERS
+    }
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "隐患清单"
+    headers = ["序号", *(header for header, _, _ in columns), "隐患页面"]
+    for phase, most in shots.items():
+        headers += [f"{PHOTO_HEADERS[phase]}{n}" for n in range(1, most + 1)]
+    sheet.append(headers)
+    link_font = Font(color="0563C1", underline="single")
+    first_link = len(columns) + 2  # after 序号 and the record's columns
+    for number, record in enumerate(records, start=1):
+        sheet.append([number, *(value(record) for _, _, value in columns)])
+        row = sheet.max_row
+        for cell in sheet[row]:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+        links = [("查看", page_url(record["id"]))]
+        for phase, most in shots.items():
+            mine = [p for p in record["photo_details"] if p["phase"] == phase]
+            links += [(f"照片{n}", photo_url(p["sha256"])) for n, p in enumerate(mine, 1)]
+            links += [("", "")] * (most - len(mine))
+        for offset, (text, url) in enumerate(links):
+            if url:
+                cell = sheet.cell(row, first_link + offset, text)
+                cell.hyperlink = url
+                cell.font = link_font
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    widths = [6, *(width for _, width, _ in columns)] + [10] * (len(headers) - len(columns) - 1)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = sheet.dimensions
+    return _saved(workbook)

@@ -82,7 +82,7 @@ def valid_requests_are_not_refused_for_their_form(ctx, response, case):
 # valid requests follow them, as a client reading the descriptions would.
 
 
-@schema.hook("map_case").apply_to(path_regex=r"/stats/weekly\.")
+@schema.hook("map_case").apply_to(path_regex=r"/stats/weekly(\.|$)")
 def one_period_for_the_weekly_table(ctx, case):
     """Ask the weekly table for a week, or for from and to; not both, not neither."""
     if case.meta.generation.mode.is_positive:
@@ -98,14 +98,17 @@ def one_period_for_the_weekly_table(ctx, case):
     return case
 
 
-@schema.hook("map_case").apply_to(path_regex=r"^/api/v1/hazards(\.geojson)?$", method="GET")
-def minimum_corner_first(ctx, case):
-    """Give a bounding box its minimum corner first."""
+@schema.hook("map_case").apply_to(path_regex=r"^/api/v1/hazards(\.geojson|\.xlsx)?$", method="GET")
+def bounding_box_and_period_as_described(ctx, case):
+    """Give a bounding box its minimum corner first, and a period both its ends."""
     query = case.query or {}
     if case.meta.generation.mode.is_positive and "bbox" in query:
         lon1, lat1, lon2, lat2 = query["bbox"].split(",")
         lons, lats = sorted((lon1, lon2), key=float), sorted((lat1, lat2), key=float)
         query["bbox"] = ",".join((lons[0], lats[0], lons[1], lats[1]))
+    if case.meta.generation.mode.is_positive and ("from" in query) != ("to" in query):
+        query.pop("from", None)
+        query.pop("to", None)
     return case
 
 

@@ -20,10 +20,11 @@ from server.services.hazards import NewReport, report_hazard
 from server.services.lifecycle import Step
 from server.services.steps import StepRequest, apply_step
 from server.services.workdays import SHANGHAI
-from tests.helpers import add_user, assert_problem, login, upload
+from tests.helpers import add_user, assert_problem, file_report, login, report_body, upload
 from tests.photos import encode, picture, sha
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=SHANGHAI)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def at(month, day, hour=0, minute=0):
@@ -130,8 +131,10 @@ def summary(client, headers, query):
 def frozen_now(monkeypatch):
     """The statistics are read on 20 Oct 2026, noon Shanghai time."""
     import server.api.stats as api
+    import server.services.hazards.listing as listing
 
     monkeypatch.setattr(api, "utcnow", lambda: NOW)
+    monkeypatch.setattr(listing, "utcnow", lambda: NOW)
 
 
 def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
@@ -146,6 +149,7 @@ def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
             "verified",
             "closed",
             "closed_on_time",
+            "closed_or_overdue",
             "open",
             "open_overdue",
             "reopened",
@@ -162,6 +166,7 @@ def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
         "verified": 3,
         "closed": 3,
         "closed_on_time": 2,
+        "closed_or_overdue": 4,
         "open": 1,
         "open_overdue": 1,
         "reopened": 1,
@@ -171,7 +176,8 @@ def test_week_totals_match_the_hand_worked_figures(client, week40, frozen_now):
         "photos_flagged": 1,
     }
     assert total["closure_rate"] == {"value": 0.75, "numerator": 3, "denominator": 4}
-    assert total["on_time_rate"] == {"value": 0.6667, "numerator": 2, "denominator": 3}
+    # The open overdue hazard is late already: 2 on time of 3 closed and 1 overdue.
+    assert total["on_time_rate"] == {"value": 0.5, "numerator": 2, "denominator": 4}
     assert total["working_hours_to_close"] == {"p50": 26.0, "p90": 36.0}
     assert total["days_to_close"] == {"p50": 7.08, "p90": 8.0}
 
@@ -469,3 +475,223 @@ def test_statistics_are_not_for_volunteers_or_grid_workers(client, demo, who):
         "/api/v1/stats/summary?from=2026-09-28&to=2026-10-05", headers=login(client, who)
     )
     assert_problem(response, 403)
+
+
+WEEK40 = "from=2026-09-28&to=2026-10-05"
+# The figures of /stats/summary a list can be narrowed to (credited_* are the leaderboard's).
+SUMMARY_FIGURES = [f for f in stats.LISTED_FIGURES if not f.startswith("credited_")]
+
+
+def listed(client, headers, query):
+    """Return how many hazards the list finds for `query`, all pages together."""
+    response = client.get(f"/api/v1/hazards?count=true&limit=200&{query}", headers=headers)
+    assert response.status_code == 200, response.json
+    page = response.json
+    assert page["next"] is not None or len(page["items"]) == page["total"]
+    return page["total"]
+
+
+def _row_filter(group_by, key):
+    """The list's filters for the hazards of one row of the statistics."""
+    if group_by == "week":
+        monday = date.fromisoformat(key)
+        return f"from={monday}&to={monday + timedelta(days=7)}"
+    return f"{WEEK40}&{group_by}={key if key is not None else '-'}"
+
+
+@pytest.mark.parametrize("group_by", ["street", "department", "category", "week"])
+def test_every_figure_clicks_through_to_a_list_of_as_many_hazards(
+    client, week40, frozen_now, group_by
+):
+    """Each count of /stats/summary, total and per row, is the count of the hazard list
+    narrowed to that figure and row: the office's click-through finds its hazards."""
+    office = login(client, "office")
+    figures = summary(client, office, f"{WEEK40}&group_by={group_by}")
+    for figure in SUMMARY_FIGURES:
+        assert listed(client, office, f"{WEEK40}&figure={figure}") == figures["total"][figure]
+        for row in figures["rows"]:
+            query = f"{_row_filter(group_by, row['key'])}&figure={figure}"
+            assert listed(client, office, query) == row[figure], (row["label"], figure)
+    # The on-time rate's parts are lists too: 2 on time of the 4 whose time is known.
+    rate = figures["total"]["on_time_rate"]
+    assert listed(client, office, f"{WEEK40}&figure=closed_on_time") == rate["numerator"] == 2
+    assert listed(client, office, f"{WEEK40}&figure=closed_or_overdue") == rate["denominator"]
+
+
+def test_a_hazard_open_past_its_deadline_counts_against_the_on_time_rate(
+    client, week40, frozen_now
+):
+    office = login(client, "office")
+    total = summary(client, office, WEEK40)["total"]
+    assert (total["closed"], total["closed_on_time"], total["open_overdue"]) == (3, 2, 1)
+    assert total["on_time_rate"]["denominator"] == total["closed"] + total["open_overdue"]
+    page = client.get(
+        f"/api/v1/hazards?{WEEK40}&figure=closed_or_overdue&overdue=true", headers=office
+    ).json
+    assert [h["id"] for h in page["items"]] == [week40["C"]]
+
+
+def test_overdue_by_level_clicks_through_to_its_hazards(client, week40, frozen_now):
+    office = login(client, "office")
+    rows = client.get("/api/v1/stats/overdue", headers=office).json
+    assert rows
+    for row in rows:
+        query = f"level={row['level']}&department={row['department'] or '-'}"
+        query += f"&street={row['street'] or '-'}"
+        assert listed(client, office, query) == row["count"], row
+    for level in range(4):
+        expected = sum(r["count"] for r in rows if r["level"] == level)
+        assert listed(client, office, f"level={level}") == expected
+
+
+def test_a_departments_figures_click_through_to_its_own_list(client, week40, frozen_now):
+    fire = login(client, "fire")
+    total = summary(client, fire, WEEK40)["total"]
+    for figure in SUMMARY_FIGURES:
+        assert listed(client, fire, f"{WEEK40}&figure={figure}") == total[figure], figure
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2026-09-28", "to"),
+        ("to=2026-10-05", "from"),
+        ("from=2026-10-05&to=2026-09-28", "from"),
+        ("from=2020-01-01&to=2026-01-02", "to"),
+        ("figure=by_volunteers", "figure"),
+        ("figure=everything", "figure"),
+        ("level=4", "level"),
+        ("level=-1", "level"),
+        ("count=perhaps", "count"),
+    ],
+)
+def test_bad_list_filters_are_refused_by_field(client, demo, query, field):
+    response = client.get(f"/api/v1/hazards?{query}", headers=login(client, "office"))
+    assert field in assert_problem(response, 422)["errors"]
+
+
+def test_the_list_counts_only_when_asked(client, week40):
+    office = login(client, "office")
+    assert client.get(f"/api/v1/hazards?{WEEK40}", headers=office).json["total"] is None
+    assert listed(client, office, f"{WEEK40}&street=-") == 0
+    assert listed(client, office, "department=-&status=reported") == listed(
+        client, office, "status=reported"
+    )
+
+
+def _workbook_rows(response):
+    """The rows of an exported hazard list, as {header: value} each."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == XLSX
+    sheet = load_workbook(io.BytesIO(response.data))["隐患清单"]
+    headers = [c.value for c in sheet[1]]
+    return headers, [dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+
+
+def test_the_excel_export_holds_exactly_the_filtered_list(client, week40, frozen_now):
+    office = login(client, "office")
+    query = f"{WEEK40}&figure=closed"
+    shown = client.get(f"/api/v1/hazards?limit=200&{query}", headers=office).json["items"]
+    response = client.get(f"/api/v1/hazards.xlsx?{query}", headers=office)
+    assert (
+        "filename*=UTF-8''%E9%9A%90%E6%82%A3%E6%B8%85%E5%8D%95"
+        in (response.headers["Content-Disposition"])
+    )  # 隐患清单-….xlsx
+    headers, rows = _workbook_rows(response)
+    assert headers[:4] == ["序号", "隐患类别", "隐患等级", "隐患描述"]
+    assert "上报人" in headers and "整改后照片1" in headers
+    assert len(rows) == len(shown) == 3
+    for row, hazard in zip(rows, shown, strict=True):  # the same order: newest first
+        assert row["隐患页面"].hyperlink.target.endswith(f"/console/hazards/{hazard['id']}")
+        assert row["状态"].value == "已销号"
+        assert row["街道乡镇"].value == hazard["street_name"]
+        assert row["上报人"].value == hazard["reporter"]["display_name"]
+        assert row["上报时间"].value.strftime("%Y-%m-%d %H:%M") == (
+            datetime.fromisoformat(hazard["received_at"])
+            .astimezone(SHANGHAI)
+            .strftime("%Y-%m-%d %H:%M")
+        )
+    a = next(r for r in rows if r["隐患页面"].hyperlink.target.endswith(week40["A"]))
+    report_photo = a["上报照片1"].hyperlink.target
+    assert report_photo.endswith("/display") and "/api/v1/photos/" in report_photo
+    assert a["整改后照片1"].hyperlink.target.endswith(f"/api/v1/photos/{'a' * 64}/display")
+
+
+def test_a_departments_export_never_names_a_reporter(app, client, week40, frozen_now):
+    fire = login(client, "fire")
+    shown = client.get(f"/api/v1/hazards?limit=200&{WEEK40}", headers=fire).json["items"]
+    headers, rows = _workbook_rows(client.get(f"/api/v1/hazards.xlsx?{WEEK40}", headers=fire))
+    assert len(rows) == len(shown) == 5
+    assert not {"上报人", "上报人电话"} & set(headers)
+    with app.app_context():
+        names = {u.display_name for u in db.session.scalars(sa.select(User))}
+    cells = {str(c.value) for row in rows for c in row.values()}
+    assert not names & cells
+
+
+def test_an_export_too_large_is_refused(client, week40, monkeypatch):
+    import server.api.hazards as api
+
+    monkeypatch.setattr(api, "EXPORT_MAX", 2)
+    response = client.get(f"/api/v1/hazards.xlsx?{WEEK40}", headers=login(client, "office"))
+    assert "filters" in assert_problem(response, 422)["errors"]
+
+
+def test_the_weekly_preview_holds_the_cells_of_the_workbook(client, week40, frozen_now):
+    office = login(client, "office")
+    preview = client.get("/api/v1/stats/weekly?week=2026-W40", headers=office)
+    assert preview.status_code == 200, preview.json
+    download = client.get("/api/v1/stats/weekly.xlsx?week=2026-W40", headers=office)
+    assert "weekly-2026-W40.xlsx" in download.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(download.data))
+    assert [s["name"] for s in preview.json["sheets"]] == workbook.sheetnames
+    for sheet in preview.json["sheets"]:
+        cells = [[c.value for c in row] for row in workbook[sheet["name"]].iter_rows(min_row=2)]
+        assert sheet["rows"] == cells
+        assert workbook[sheet["name"]]["A1"].value == sheet["title"]
+    district = preview.json["sheets"][0]
+    assert district["rows"][-1][0] == "合计"
+    assert district["kinds"][district["rows"][0].index("销号率")] == "%"
+    # The same figures are the same file: downloaded again, byte for byte.
+    again = client.get("/api/v1/stats/weekly.xlsx?week=2026-W40", headers=office)
+    assert again.data == download.data
+    csv = client.get("/api/v1/stats/weekly.csv?week=2026-W40", headers=office)
+    assert "weekly-2026-W40.csv" in csv.headers["Content-Disposition"]
+    assert_problem(
+        client.get("/api/v1/stats/weekly?week=2026-W40", headers=login(client, "fire")), 403
+    )
+
+
+def test_the_leaderboards_counts_click_through_to_each_reporters_hazards(
+    client, week40, frozen_now
+):
+    """A reporter's valid reports include one merged into another (E into C); closed ones,
+    those closed or merged into a closed hazard: the list by reporter counts the same."""
+    office = login(client, "office")
+    board = client.get(f"/api/v1/stats/volunteers?{WEEK40}", headers=office).json
+    for row in board:
+        mine = f"{WEEK40}&reporter={row['username']}"
+        assert listed(client, office, mine) == row["reported"]
+        assert listed(client, office, f"{mine}&figure=credited_valid") == row["valid"]
+        assert listed(client, office, f"{mine}&figure=credited_closed") == row["closed"]
+    assert {r["username"]: r["valid"] for r in board} == {"volunteer": 4, "gridworker": 1}
+
+
+def test_only_the_office_lists_hazards_by_reporter(client, week40):
+    for who in ("fire", "gridworker", "volunteer"):
+        response = client.get("/api/v1/hazards?reporter=volunteer", headers=login(client, who))
+        assert_problem(response, 403)
+
+
+def test_a_units_hazards_are_found_by_their_address(client, demo):
+    """The hazards of one shop, to print its notice: the address contains the text typed,
+    whose % and _ are characters, not wildcards."""
+    volunteer, office = login(client, "volunteer"), login(client, "office")
+    addresses = ["新华大街12号 好运来超市", "新华大街12号好运来超市后门", "新华大街14号"]
+    for n, address in enumerate(addresses):
+        body = report_body(address=address)
+        body["lat"] += 0.0007 * n
+        file_report(client, volunteer, **body)
+    assert listed(client, office, "address=好运来超市") == 2
+    assert listed(client, office, "address=新华大街1_号") == 0
+    assert listed(client, office, "address=%25") == 0

@@ -16,9 +16,11 @@ from server.models import (
     User,
     utcnow,
 )
-from server.services import paging, workdays
+from server.services import paging, stats, workdays
+from server.services.errors import PermissionDenied
 from server.services.hazards.records import RECORDS, records_for
 from server.services.policy import DEFAULT_POLICY, Policy
+from server.services.stats import Period
 from server.services.visibility import visible_to
 from server.vocabulary import OPEN
 
@@ -35,14 +37,26 @@ class HazardFilter:
     since: datetime | None = None
     overdue: bool | None = None
     escalation: int | None = None  # at least this 督办 level
+    level: int | None = None  # overdue at exactly this 督办 level (0: not yet escalated)
+    period: Period | None = None  # reported in it: the statistics' cohort
+    figure: str | None = None  # counted in this figure of the statistics
+    place: uuid.UUID | None = None  # found inspecting this place
+    reporter: str | None = None  # filed by this user (username): the office's only
+    address: str | None = None  # the address contains this text (a unit's hazards)
+
+
+# A street or department filter of this value selects the hazards with none (the
+# statistics' rows for hazards outside every street, or not yet assigned).
+NONE = "-"
 
 
 @dataclass
 class Page:
-    """One page of a keyset-paginated list."""
+    """One page of a keyset-paginated list; `total` counts all its pages when asked."""
 
     items: list[dict[str, Any]]
     next_cursor: str | None = None
+    total: int | None = None
 
 
 def _code_id(
@@ -63,9 +77,13 @@ def filtered(
         query = query.where(Hazard.status.in_(filters.status))
     if filters.category:
         query = query.where(Hazard.category_id == _code_id(Category, filters.category))
-    if filters.street:
+    if filters.street == NONE:
+        query = query.where(Hazard.street_id.is_(None))
+    elif filters.street:
         query = query.where(Hazard.street_id == _code_id(Area, filters.street))
-    if filters.department:
+    if filters.department == NONE:
+        query = query.where(Hazard.lead_department_id.is_(None))
+    elif filters.department:
         query = query.where(Hazard.lead_department_id == _code_id(Department, filters.department))
     if filters.bbox:
         min_lon, min_lat, max_lon, max_lat = filters.bbox
@@ -82,6 +100,24 @@ def filtered(
     if filters.escalation:
         cutoff = workdays.escalation_cutoff(now, filters.escalation, policy.escalation_days)
         query = query.where(Hazard.status.in_(OPEN), Hazard.deadline < cutoff)
+    if filters.level is not None:
+        level = stats.escalation_level(now, policy.escalation_days)
+        query = query.where(Hazard.status.in_(OPEN), Hazard.deadline < now, level == filters.level)
+    if filters.period is not None:
+        query = query.where(stats.in_period(filters.period))
+    if filters.figure:
+        query = query.where(stats.figure_condition(filters.figure, now))
+    if filters.place is not None:
+        query = query.where(Hazard.place_id == filters.place)
+    if filters.address:
+        # Contains, as typed: % and _ are the user's characters, not wildcards.
+        text = filters.address.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Hazard.address.ilike(f"%{text}%", escape="\\"))
+    if filters.reporter is not None:
+        query = query.where(
+            Hazard.reporter_id
+            == sa.select(User.id).where(User.username == filters.reporter).scalar_subquery()
+        )
     return query
 
 
@@ -97,13 +133,29 @@ def list_hazards(
     cursor: str | None = None,
     now: datetime | None = None,
     policy: Policy = DEFAULT_POLICY,
+    count: bool = False,
 ) -> Page:
-    """Return a Page of the records of hazards the viewer may see, newest first."""
+    """Return a Page of the records of hazards the viewer may see, newest first; with
+    `count`, also how many there are in all its pages (a statistic's figure, say)."""
     now = now or utcnow()
+    if filters.reporter is not None and viewer.role != "office":
+        # Who reported what is the office's to know (举报人保密, SPEC §5).
+        raise PermissionDenied("only the office may list hazards by reporter")
     query = filtered(RECORDS.where(visible_to(viewer)), filters, now=now, policy=policy)
     rows, next_cursor = paging.page(
         session, query, NEWEST_FIRST, limit=limit, cursor=cursor, descending=True
     )
+    total = None
+    if count:
+        counted = filtered(
+            sa.select(sa.func.count()).select_from(Hazard).where(visible_to(viewer)),
+            filters,
+            now=now,
+            policy=policy,
+        )
+        total = session.scalar(counted)
     return Page(
-        items=records_for(session, rows, viewer, now=now, policy=policy), next_cursor=next_cursor
+        items=records_for(session, rows, viewer, now=now, policy=policy),
+        next_cursor=next_cursor,
+        total=total,
     )

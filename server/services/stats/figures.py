@@ -94,6 +94,7 @@ COUNTED = (
     "verified",
     "closed",
     "closed_on_time",
+    "closed_or_overdue",
     "open",
     "open_overdue",
     "reopened",
@@ -104,12 +105,90 @@ COUNTED = (
 )
 
 
+def in_period(the_period: Period) -> sa.ColumnElement[bool]:
+    """Return the condition of a period's cohort: the hazards reported in it."""
+    return sa.and_(
+        Hazard.received_at >= the_period.start_at, Hazard.received_at < the_period.end_at
+    )
+
+
+# The figures a hazard list can be narrowed to (`figure_condition`): every count of a
+# cohort but those that would tell a department about reporters or photo flags.
+LISTED_FIGURES = (
+    "reported",
+    "valid",
+    "assigned",
+    "rectified",
+    "verified",
+    "closed",
+    "closed_on_time",
+    "closed_or_overdue",
+    "open",
+    "open_overdue",
+    "reopened",
+    "returned",
+    "credited_valid",
+    "credited_closed",
+)
+
+
+def credit_conditions() -> dict[str, sa.ColumnElement[bool]]:
+    """Return {figure: condition} of what a report earns its reporter on the leaderboard
+    (SPEC §3): valid unless invalid, a report merged into another included; closed once
+    it, or the hazard it was merged into, is closed. Each reporter of a hazard is credited."""
+    original = aliased(Hazard)
+    merged_into_closed = (
+        sa.exists()
+        .where(original.id == Hazard.duplicate_of_id, original.status == "closed")
+        .correlate(Hazard)
+    )
+    return {
+        "credited_valid": Hazard.status != "invalid",
+        "credited_closed": sa.or_(
+            Hazard.status == "closed", sa.and_(Hazard.status == "duplicate", merged_into_closed)
+        ),
+    }
+
+
+def figure_conditions(now: datetime) -> dict[str, sa.ColumnElement[bool]]:
+    """Return {figure: the condition a hazard of the cohort meets to count in it}.
+
+    The statistics count by these conditions and the hazard list filters by them, so a
+    figure clicked through to its list finds exactly the hazards it counted. A hazard
+    still open past its deadline is already late: it counts against the on-time rate
+    with those closed late, not only once it is closed (issue 13)."""
+    is_open = Hazard.status.in_(OPEN)
+    closed = Hazard.status == "closed"
+    open_overdue = sa.and_(is_open, Hazard.deadline < now)
+    return {
+        "reported": sa.true(),
+        "valid": VALID,
+        "assigned": sa.and_(VALID, Hazard.assigned_at.is_not(None)),
+        "rectified": Hazard.status.in_(("rectified", "verified", "closed")),
+        "verified": Hazard.status.in_(("verified", "closed")),
+        "closed": closed,
+        "closed_on_time": sa.and_(closed, Hazard.closed_at <= Hazard.deadline),
+        "closed_or_overdue": sa.or_(closed, open_overdue),
+        "open": is_open,
+        "open_overdue": open_overdue,
+        "reopened": Hazard.reopen_count > 0,
+        "returned": Hazard.return_count > 0,
+    }
+
+
+def figure_condition(name: str, now: datetime) -> sa.ColumnElement[bool]:
+    """Return the condition of one listed figure (see figure_conditions)."""
+    if name not in LISTED_FIGURES:
+        raise InvalidInput(
+            "unknown figure", errors={"figure": [f"one of {', '.join(LISTED_FIGURES)}"]}
+        )
+    return {**figure_conditions(now), **credit_conditions()}[name]
+
+
 def _where(
     the_period: Period, department_id: int | None, lead_only: bool
 ) -> sa.ColumnElement[bool]:
-    where = sa.and_(
-        Hazard.received_at >= the_period.start_at, Hazard.received_at < the_period.end_at
-    )
+    where = in_period(the_period)
     if department_id is not None:
         mine: sa.ColumnElement[bool] = Hazard.lead_department_id == department_id
         if not lead_only:
@@ -124,19 +203,9 @@ def _base(
     """The period's hazards, narrow: group keys, a 0/1 column per count, and the two
     times to close. Read once; everything else is computed from it."""
     reporter = aliased(User)
-    is_open = Hazard.status.in_(OPEN)
     closed = Hazard.status == "closed"
     conditions = {
-        "valid": VALID,
-        "assigned": sa.and_(VALID, Hazard.assigned_at.is_not(None)),
-        "rectified": Hazard.status.in_(("rectified", "verified", "closed")),
-        "verified": Hazard.status.in_(("verified", "closed")),
-        "closed": closed,
-        "closed_on_time": sa.and_(closed, Hazard.closed_at <= Hazard.deadline),
-        "open": is_open,
-        "open_overdue": sa.and_(is_open, Hazard.deadline < now),
-        "reopened": Hazard.reopen_count > 0,
-        "returned": Hazard.return_count > 0,
+        **{n: c for n, c in figure_conditions(now).items() if n != "reported"},
         "by_volunteers": reporter.role == "volunteer",
         "by_grid_workers": reporter.role == "grid_worker",
     }
@@ -441,7 +510,7 @@ def _figures(row: Counted, times: Times | None, group_by: str | None) -> dict[st
         key=key,
         label=label,
         closure_rate=rate(figures["closed"], figures["valid"]),
-        on_time_rate=rate(figures["closed_on_time"], figures["closed"]),
+        on_time_rate=rate(figures["closed_on_time"], figures["closed_or_overdue"]),
         working_hours_to_close={
             "p50": getattr(times, "hours_p50", None),
             "p90": getattr(times, "hours_p90", None),

@@ -23,6 +23,8 @@ from server.services.stats.figures import (
     _sum_counts,
     _Total,
     _where,
+    credit_conditions,
+    in_period,
 )
 from server.services.stats.periods import Period
 from server.vocabulary import OPEN
@@ -35,28 +37,37 @@ def volunteers(session: Session, the_period: Period, *, limit: int = 100) -> lis
     """Return reporters ranked by valid reports, then closed ones (office only). A report
     merged into another counts as valid, and as closed once that hazard is: each
     reporter of the same hazard gets the credit (SPEC §3)."""
-    original = aliased(Hazard)
-    closed = sa.or_(
-        Hazard.status == "closed",
-        sa.and_(Hazard.status == "duplicate", original.status == "closed"),
-    )
+    # The same conditions as the hazard list's credited_* figures: a count opens its list.
+    credit = credit_conditions()
     query = (
         sa.select(
             User.username,
             User.display_name,
             User.role,
             sa.func.count().label("reported"),
-            _count(Hazard.status != "invalid").label("valid"),
-            _count(closed).label("closed"),
+            _count(credit["credited_valid"]).label("valid"),
+            _count(credit["credited_closed"]).label("closed"),
         )
+        .select_from(Hazard)
         .join(User, User.id == Hazard.reporter_id)
-        .outerjoin(original, original.id == Hazard.duplicate_of_id)
-        .where(Hazard.received_at >= the_period.start_at, Hazard.received_at < the_period.end_at)
+        .where(in_period(the_period))
         .group_by(User.id, User.username, User.display_name, User.role)
         .order_by(sa.desc("valid"), sa.desc("closed"), User.username)
         .limit(limit)
     )
     return [dict(row._mapping) for row in session.connection().execute(query)]
+
+
+def escalation_level(now: datetime, escalation_days: tuple[int, ...]) -> sa.ColumnElement[int]:
+    """Return SQL for an overdue hazard's 督办 level now (0: overdue, not yet escalated).
+
+    The overdue report counts by it and the hazard list filters by it, so a level's
+    count clicked through finds its hazards."""
+    cutoffs = workdays.escalation_cutoffs(now, escalation_days)
+    return sa.case(
+        *[(Hazard.deadline < cutoff, n) for n, cutoff in reversed(list(enumerate(cutoffs, 1)))],
+        else_=0,
+    )
 
 
 def overdue(
@@ -67,11 +78,7 @@ def overdue(
     department_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Return open overdue hazards counted by 督办 level, department and street."""
-    cutoffs = workdays.escalation_cutoffs(now, escalation_days)
-    level = sa.case(
-        *[(Hazard.deadline < cutoff, n) for n, cutoff in reversed(list(enumerate(cutoffs, 1)))],
-        else_=0,
-    )
+    level = escalation_level(now, escalation_days)
     department, street = aliased(Department), aliased(Area)
     query = (
         sa.select(
