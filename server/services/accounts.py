@@ -212,7 +212,16 @@ def issue_token(
     if not check_password_hash(user.password_hash, password) or not user.active:
         raise AuthenticationFailed("wrong username or password")
     token = secrets.token_urlsafe(32)
-    row = DeviceToken(user=user, token_hash=hash_token(token), device_name=device_name)
+    # Signing in is a use: the device's first requests, often several at once as a page
+    # loads, then find nothing to note.
+    now = utcnow()
+    row = DeviceToken(
+        user=user,
+        token_hash=hash_token(token),
+        device_name=device_name,
+        created_at=now,
+        last_used_at=now,
+    )
     session.add(row)
     session.flush()
     return token, row

@@ -37,6 +37,11 @@ def choose(page, field, option, scope=None):
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def field_error(dialog, label):
+    """The message shown under the field labelled `label` (it shows after a moment)."""
+    return dialog.locator(".el-form-item.is-error", has_text=label).locator(".el-form-item__error")
+
+
 def row(page, text):
     return page.get_by_role("row").filter(has_text=text)
 
@@ -55,8 +60,8 @@ def test_a_department_its_rule_and_its_clerk_made_in_the_browser_get_a_new_repor
     dialog.get_by_label("部门编码").fill("Gas Co")
     dialog.get_by_label("部门名称").fill("区燃气集团")
     dialog.get_by_role("button", name="保存").click()
-    expect(dialog.get_by_role("alert")).to_contain_text("未保存")
-    expect(dialog.locator(".el-form-item.is-error")).to_contain_text("部门编码")
+    expect(dialog.get_by_role("alert").filter(has_text="未保存")).to_be_visible()
+    expect(field_error(dialog, "部门编码")).to_be_visible()
     departments = client.get("/api/v1/departments", headers=office).json
     assert "区燃气集团" not in [d["name"] for d in departments]
     dialog.get_by_label("部门编码").fill("gas-co")
@@ -90,7 +95,7 @@ def test_a_department_its_rule_and_its_clerk_made_in_the_browser_get_a_new_repor
     choose(page, "所属部门", "区燃气集团", dialog)
     dialog.get_by_label("初始密码").fill("short")
     dialog.get_by_role("button", name="保存").click()
-    expect(dialog.locator(".el-form-item.is-error")).to_contain_text("初始密码")
+    expect(field_error(dialog, "初始密码")).to_be_visible()
     assert client.get("/api/v1/users?department=gas-co", headers=office).json == []
     dialog.get_by_label("初始密码").fill("ranqi-pass-2026")
     dialog.get_by_role("button", name="保存").click()
@@ -139,7 +144,7 @@ def test_the_office_resets_a_password_and_signs_out_a_lost_phone(client, console
     dialog = page.get_by_role("dialog", name="重置“李网格”的密码")
     dialog.get_by_label("新密码").fill("1234")
     dialog.get_by_role("button", name="重置密码").click()
-    expect(dialog.locator(".el-form-item.is-error")).to_contain_text("新密码")
+    expect(field_error(dialog, "新密码")).to_be_visible()
     dialog.get_by_label("新密码").fill("li-new-pass-2026")
     dialog.get_by_role("button", name="重置密码").click()
     expect(dialog).to_be_hidden()
@@ -214,7 +219,7 @@ def test_a_checklist_drafted_edited_and_published_is_handed_out_as_a_task(client
     dialog.get_by_label("检查表名称").fill("燃气安全检查表")
     dialog.get_by_label("检查内容").fill("燃气管道无私接乱改")
     dialog.get_by_role("button", name="保存").click()  # no code, no category: refused
-    expect(dialog.get_by_role("alert")).to_contain_text("未保存")
+    expect(dialog.get_by_role("alert").filter(has_text="未保存")).to_be_visible()
     assert "gas-check" not in [
         c["code"] for c in client.get("/api/v1/checklists", headers=office).json
     ]
@@ -255,7 +260,7 @@ def test_a_checklist_drafted_edited_and_published_is_handed_out_as_a_task(client
     choose(page, "网格员", "李网格（gridworker）", dialog)
     dialog.get_by_role("combobox", name="网格员").press("Escape")
     dialog.get_by_role("button", name="保存").click()  # no due date: refused
-    expect(dialog.locator(".el-form-item.is-error")).to_contain_text("截止日期")
+    expect(field_error(dialog, "截止日期")).to_be_visible()
     dialog.get_by_label("截止日期").fill("2026-12-31")
     dialog.get_by_label("截止日期").press("Enter")
     dialog.get_by_role("button", name="保存").click()
@@ -287,8 +292,8 @@ def test_a_deactivated_department_shows_in_its_rules_and_takes_no_new_rule(clien
     choose(page, "隐患类别", "其他安全隐患", dialog)
     choose(page, "牵头部门", "区水务局（已停用）", dialog)
     dialog.get_by_role("button", name="保存").click()
-    expect(dialog.locator(".el-form-item.is-error")).to_contain_text("牵头部门")
-    expect(dialog.get_by_role("alert")).to_contain_text("已停用")
+    expect(field_error(dialog, "牵头部门")).to_be_visible()
+    expect(dialog.get_by_role("alert").filter(has_text="未保存")).to_contain_text("已停用")
     assert client.get("/api/v1/routing-rules", headers=office).json == before
     console_page.screenshot("manage-rules-refused")
     dialog.get_by_role("button", name="取消").click()
