@@ -310,4 +310,12 @@ def test_a_deactivated_department_shows_in_its_rules_and_takes_no_new_rule(clien
     console_page.screenshot("manage-categories")
     categories = client.get("/api/v1/categories", headers=office).json
     assert next(c for c in categories if c["code"] == "stairwell_clutter")["deadline_days"] == 5
+
+    # In English, the same page in English words.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("tab", name="Categories")).to_have_attribute("aria-selected", "true")
+    expect(row(page, "stairwell_clutter")).to_contain_text("5 working days")
+    switch_tab(page, "Routing rules", "rules")
+    expect(row(page, "Flood or drainage hazard")).to_contain_text("Deactivated")
+    console_page.screenshot("manage-rules-en")
     console_page.assert_clean(expected=[(422, "/api/v1/routing-rules")])
