@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from schemas.common import StrictSchema
+from schemas.common import QuerySchema, StrictSchema
 from server.vocabulary import SEVERITIES
 
 
@@ -52,6 +52,15 @@ class CategorySchema(ma.Schema):
     default_severity = ma.fields.String()
     deadline_days = ma.fields.Integer(metadata={"description": "working days to rectify"})
     active = ma.fields.Boolean()
+
+
+class CategoryQuerySchema(QuerySchema):
+    """Which categories to list."""
+
+    include_inactive = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: deactivated categories too (the office edits them)"},
+    )
 
 
 class CategoryCreateSchema(StrictSchema):

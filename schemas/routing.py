@@ -12,6 +12,11 @@ class RuleSchema(ma.Schema):
     category = ma.fields.Function(lambda r: r.category.code)
     area = ma.fields.Function(lambda r: r.area.code if r.area else None)
     department = ma.fields.Function(lambda r: r.department.code)
+    department_active = ma.fields.Function(
+        lambda r: r.department.active,
+        metadata={"description": "false: the department is deactivated; routing skips the rule"},
+    )
+    area_name = ma.fields.Function(lambda r: r.area.name if r.area else None)
     priority = ma.fields.Integer()
 
 

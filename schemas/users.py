@@ -11,7 +11,11 @@ class DeviceSchema(ma.Schema):
 
     id = ma.fields.Integer()
     device_name = ma.fields.String()
-    created_at = ma.fields.AwareDateTime()
+    created_at = ma.fields.AwareDateTime(metadata={"description": "signed in"})
+    last_used_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "last request, to within five minutes; null: none since"},
+    )
     revoked_at = ma.fields.AwareDateTime(allow_none=True)
 
 
@@ -25,6 +29,11 @@ class UserSchema(ma.Schema):
     department = ma.fields.String(allow_none=True)
     grids = ma.fields.List(ma.fields.String())
     active = ma.fields.Boolean()
+    password = ma.fields.String(
+        load_only=True,
+        validate=ma.validate.Length(8, 200),
+        metadata={"description": "a new password (重置密码); signs out every device"},
+    )
     devices = ma.fields.List(ma.fields.Nested(DeviceSchema))
 
 
@@ -32,6 +41,12 @@ class UserQuerySchema(QuerySchema):
     """Filters and paging of the account list."""
 
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES), load_default=None)
+    department = ma.fields.String(
+        load_default=None, metadata={"description": "department code: its staff only"}
+    )
+    active = ma.fields.Boolean(
+        load_default=None, metadata={"description": "true: enabled accounts; false: disabled"}
+    )
     after = ma.fields.String(
         load_default=None, metadata={"description": "the last username of the previous page"}
     )
@@ -57,3 +72,8 @@ class UserChangeSchema(StrictSchema):
     phone = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=30))
     grids = ma.fields.List(ma.fields.String())
     active = ma.fields.Boolean()
+    password = ma.fields.String(
+        load_only=True,
+        validate=ma.validate.Length(8, 200),
+        metadata={"description": "a new password (重置密码); signs out every device"},
+    )

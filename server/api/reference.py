@@ -8,6 +8,7 @@ from schemas.reference import (
     AreaCollectionSchema,
     CategoryChangeSchema,
     CategoryCreateSchema,
+    CategoryQuerySchema,
     CategorySchema,
     DepartmentChangeSchema,
     DepartmentCreateSchema,
@@ -26,11 +27,14 @@ blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Refere
 class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
     @login_required()
-    def get(self):
-        """List the active hazard categories with their department and deadline."""
-        return db.session.scalars(
-            sa.select(Category).filter_by(active=True).order_by(Category.code)
-        ).all()
+    @blp.arguments(CategoryQuerySchema, location="query", as_kwargs=True)
+    def get(self, include_inactive):
+        """List the active hazard categories with their department and deadline (and the
+        deactivated ones, with `include_inactive=true`)."""
+        query = sa.select(Category).order_by(Category.code)
+        if not include_inactive:
+            query = query.filter_by(active=True)
+        return db.session.scalars(query).all()
 
     @blp.response(201, CategorySchema)
     @login_required("office")

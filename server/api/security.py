@@ -8,7 +8,8 @@ from functools import wraps
 from flask import current_app, g, request
 
 from server.extensions import db
-from server.services.accounts import authenticate
+from server.services import use_cases
+from server.services.accounts import authenticate, last_use_due
 from server.services.errors import AuthenticationFailed, PermissionDenied
 
 # The console's session: a DeviceToken like a phone's, carried in an HttpOnly cookie so
@@ -74,6 +75,8 @@ def login_required(*roles, cookie_only=False):
             if token is None and cookie_only:
                 raise AuthenticationFailed("no console session: sign in at /api/v1/auth/session")
             device_token = authenticate(db.session, token)
+            if last_use_due(device_token):  # its own transaction, before the view's work
+                use_cases.note_device_use(db.session, device_token.id)
             if via == "cookie":
                 _check_csrf(token)
             g.device_token = device_token

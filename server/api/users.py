@@ -1,6 +1,6 @@
 """Accounts and their devices, for the office (SPEC §1); everyone's own devices."""
 
-from flask import g
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -42,7 +42,8 @@ class Users(MethodView):
     @login_required("office")
     @blp.arguments(UserQuerySchema, location="query")
     def get(self, query):
-        """List accounts by username, with their devices (office)."""
+        """List accounts by username, with their devices (office); of a role, of a
+        department, enabled or disabled."""
         return _records(accounts.list_users(db.session, **query))
 
     @blp.response(201, UserSchema)
@@ -59,6 +60,7 @@ class Users(MethodView):
             grid_codes=body["grids"],
             display_name=body["display_name"],
             phone=body["phone"],
+            password_method=current_app.config["PASSWORD_HASH_METHOD"],
         )
         return user_record(user, [])
 
@@ -76,8 +78,15 @@ class OneUser(MethodView):
     @login_required("office")
     @blp.arguments(UserChangeSchema, required=False)  # no body: nothing changes
     def patch(self, changes, username):
-        """Change an account; `active: false` disables it and signs out all its devices."""
-        user = use_cases.change_account(db.session, g.user, username, changes)
+        """Change an account; `active: false` disables it and `password` resets its
+        password, either signing out all its devices."""
+        user = use_cases.change_account(
+            db.session,
+            g.user,
+            username,
+            changes,
+            password_method=current_app.config["PASSWORD_HASH_METHOD"],
+        )
         [record] = _records([user])
         return record
 

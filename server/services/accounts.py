@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,12 +101,25 @@ def _grids(
 
 
 def list_users(
-    session: Session, *, role: str | None = None, after: str | None = None, limit: int = 200
+    session: Session,
+    *,
+    role: str | None = None,
+    department: str | None = None,
+    active: bool | None = None,
+    after: str | None = None,
+    limit: int = 200,
 ) -> Sequence[User]:
-    """Return users in username order (of a role; after a username, for the next page)."""
+    """Return users in username order (of a role, of a department, active or not; after a
+    username, for the next page)."""
     query = sa.select(User).order_by(User.username).limit(limit)
     if role is not None:
         query = query.where(User.role == role)
+    if department is not None:
+        query = query.join(Department, User.department_id == Department.id).where(
+            Department.code == department
+        )
+    if active is not None:
+        query = query.where(User.active.is_(active))
     if after is not None:
         query = query.where(User.username > after)
     return session.scalars(query).all()
@@ -140,13 +153,17 @@ def update_user(
     changes: Mapping[str, Any],
     *,
     now: datetime | None = None,
+    password_method: str = "scrypt",
 ) -> User:
-    """Change a user's name, phone, grids or whether the account is active. Disabling an
-    account revokes every device's token: a lost phone stops working at once."""
+    """Change a user's name, phone, grids or whether the account is active, or reset their
+    password. Disabling an account revokes every device's token: a lost phone stops
+    working at once; so does a reset, as a changed lock keeps out an old key."""
     user = get_user(session, username)
     errors: dict[str, list[str]] = {}
     if "grids" in changes:
         grids = _grids(session, user.role, changes["grids"], errors)
+    if "password" in changes and len(changes["password"] or "") < 8:
+        errors["password"] = ["must be at least 8 characters"]
     if errors:
         raise InvalidInput("the user cannot be changed as given", errors=errors)
     if changes.get("active") is False and user.id == actor.id:
@@ -156,7 +173,9 @@ def update_user(
             setattr(user, name, changes[name])
     if "grids" in changes:
         user.grids = grids
-    if changes.get("active") is False:
+    if "password" in changes:
+        user.password_hash = generate_password_hash(changes["password"], method=password_method)
+    if changes.get("active") is False or "password" in changes:
         session.execute(
             sa.update(DeviceToken)
             .where(DeviceToken.user_id == user.id, DeviceToken.revoked_at.is_(None))
@@ -193,7 +212,16 @@ def issue_token(
     if not check_password_hash(user.password_hash, password) or not user.active:
         raise AuthenticationFailed("wrong username or password")
     token = secrets.token_urlsafe(32)
-    row = DeviceToken(user=user, token_hash=hash_token(token), device_name=device_name)
+    # Signing in is a use: the device's first requests, often several at once as a page
+    # loads, then find nothing to note.
+    now = utcnow()
+    row = DeviceToken(
+        user=user,
+        token_hash=hash_token(token),
+        device_name=device_name,
+        created_at=now,
+        last_used_at=now,
+    )
     session.add(row)
     session.flush()
     return token, row
@@ -210,6 +238,34 @@ def authenticate(session: Session, token: str | None) -> DeviceToken:
     if not row.user.active:
         raise AuthenticationFailed("the account is disabled")
     return row
+
+
+# A device's last use is written at most this often, not on every request it makes.
+LAST_USE_STEP = timedelta(minutes=5)
+
+
+def last_use_due(device: DeviceToken, now: datetime | None = None) -> bool:
+    """Return whether a device's last use is older than LAST_USE_STEP (or never noted)."""
+    last = device.last_used_at
+    return last is None or last < (now or utcnow()) - LAST_USE_STEP
+
+
+def note_device_use(session: Session, device_id: int, *, now: datetime | None = None) -> None:
+    """Record that a device used its token now, for the office's list of a user's devices
+    (a lost phone still in use shows it); within LAST_USE_STEP of the last record, write
+    nothing, so a busy device costs no write per request."""
+    now = now or utcnow()
+    session.execute(
+        sa.update(DeviceToken)
+        .where(
+            DeviceToken.id == device_id,
+            sa.or_(
+                DeviceToken.last_used_at.is_(None),
+                DeviceToken.last_used_at < now - LAST_USE_STEP,
+            ),
+        )
+        .values(last_used_at=now)
+    )
 
 
 def revoke_token(session: Session, device_token: DeviceToken) -> None:

@@ -160,7 +160,21 @@ def import_areas(session: Session, collection: object) -> tuple[int, int]:
         if isinstance(code := props.get("code"), str)
     }
     known = set(existing) | file_codes
-    checked = [_check_feature(n, f, known) for n, f in enumerate(features)]
+    # Every feature is checked, so one answer names each bad one ("feature 3"), as a
+    # places import names its rows, and the office fixes the file in one go.
+    checked = []
+    problems: dict[str, list[str]] = {}
+    for n, feature in enumerate(features):
+        try:
+            checked.append(_check_feature(n, feature, known))
+        except InvalidInput as bad:
+            problems[f"feature {n + 1}"] = [
+                f"{field}: {message}"
+                for field, messages in bad.errors.items()
+                for message in messages
+            ] or [bad.message]
+    if problems:
+        raise InvalidInput("some areas are not valid; nothing was imported", errors=problems)
     seen: set[str] = set()
     for code, _, _ in checked:
         if code in seen:

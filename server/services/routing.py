@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.models import Area, Base, Category, Department, DuplicateLink, Hazard, HazardPhoto
 from server.models import RoutingRule as Rule
-from server.services.departments import deactivated_rule
+from server.services.departments import deactivated_rule, refuse_if_inactive
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
 from server.services.policy import Policy
 from server.vocabulary import OPEN
@@ -308,10 +308,14 @@ def add_rule(
     area: str | None = None,
     priority: int = 0,
 ) -> Rule:
-    """Add a rule sending `category` (in `area`, if given) to `department`."""
+    """Add a rule sending `category` (in `area`, if given) to `department`, which must be
+    active: a rule to a deactivated one would route nothing and only look as if it did."""
+    target = _lookup(session, Department, department, "department")
+    assert target is not None  # a code was given
+    refuse_if_inactive(target)
     rule = Rule(
         category=_lookup(session, Category, category, "category"),
-        department=_lookup(session, Department, department, "department"),
+        department=target,
         area=_lookup(session, Area, area, "area"),
         priority=priority,
     )
@@ -333,11 +337,14 @@ def add_category(
     """Add a kind of hazard and its district-wide rule to `department` (行业主管部门)."""
     if session.scalar(sa.select(Category.id).filter_by(code=code)) is not None:
         raise AlreadyExists(f"category {code!r} already exists", errors={"code": [code]})
+    owner = _lookup(session, Department, department, "department")
+    assert owner is not None  # a code was given
+    refuse_if_inactive(owner)
     category = Category(
         code=code,
         name_zh=name_zh,
         name_en=name_en,
-        department=_lookup(session, Department, department, "department"),
+        department=owner,
         default_severity=default_severity,
         deadline_days=deadline_days,
     )
@@ -362,10 +369,16 @@ def change_category(session: Session, code: str, **changes: Any) -> Category:
 
 
 def change_rule(session: Session, rule_id: int, **changes: Any) -> Rule:
-    """Change a rule's category, department, area or priority."""
+    """Change a rule's category, department, area or priority. A rule may be moved to an
+    active department only; one left pointing at a deactivated department (it was
+    deactivated after the rule was made) keeps its other fields editable."""
     rule = session.get(Rule, rule_id)
     if rule is None:
         raise NotFound("no such routing rule")
+    if changes.get("department") is not None:
+        target = _lookup(session, Department, changes["department"], "department")
+        if target is not None and target is not rule.department:
+            refuse_if_inactive(target)
     for field, model in (("category", Category), ("department", Department), ("area", Area)):
         if field in changes:
             setattr(rule, field, _lookup(session, model, changes[field], field))

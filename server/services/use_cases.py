@@ -37,6 +37,7 @@ sign_out = use_case(accounts.revoke_token)
 create_account = use_case(accounts.create_user, Claimed("users"))
 change_account = use_case(accounts.update_user, version_moved)  # two saving one's grids
 sign_out_device = use_case(accounts.revoke_device)
+note_device_use = use_case(accounts.note_device_use)
 
 # Reference data the office edits: departments, categories, routing rules, areas
 add_department = use_case(departments.add_department, Claimed("departments"))

@@ -213,7 +213,10 @@ def test_overdue_hazards_show_their_escalation_level(app, client, console_page):
 def test_a_session_signed_out_elsewhere_sends_the_page_to_sign_in_and_back(client, console_page):
     office = login(client, "office")
     page = console_page.sign_in("fire")
-    expect(page.get_by_role("tab", name=re.compile("待签收"))).to_be_visible()
+    # Every tab's list loaded (each shows its count) before the session is revoked: a
+    # load still on its way would meet the revocation first.
+    for tab in ("待签收", "待整改", "待复核", "已超期"):
+        expect(page.get_by_role("tab", name=re.compile(rf"{tab} \(\d+"))).to_be_visible()
     devices = client.get("/api/v1/users/fire", headers=office).json["devices"]
     [console] = [d for d in devices if d["device_name"].startswith("网页控制台")]
     revoked = client.delete(f"/api/v1/users/fire/devices/{console['id']}", headers=office)

@@ -635,6 +635,34 @@ def test_a_refused_account_change_changes_nothing(session, demo, subtests):
     refusals(subtests, change, cases)
 
 
+def test_a_reset_password_is_committed_and_signs_out_every_device(session, demo):
+    _, row = use_cases.sign_in(session, "volunteer", DEMO_PASSWORD, "手机")
+    changes = {"password": "new-pass-2026"}
+    office = who(session, "office")
+    use_cases.change_account(session, office, "volunteer", changes, password_method=FAST_HASH)
+    with elsewhere() as other:
+        assert other.get(DeviceToken, row.id).revoked_at is not None
+    refused(AuthenticationFailed, use_cases.sign_in, session, "volunteer", DEMO_PASSWORD, "x")
+    assert use_cases.sign_in(session, "volunteer", "new-pass-2026", "新手机")[1].id
+
+
+def test_a_password_too_short_is_not_set(session, demo):
+    office = who(session, "office")
+    refused(InvalidInput, use_cases.change_account, session, office, "volunteer", {"password": "x"})
+
+
+def test_a_devices_use_is_committed_once_it_is_due(session, demo):
+    _, row = use_cases.sign_in(session, "volunteer", DEMO_PASSWORD, "手机")
+    signed_in = row.last_used_at
+    use_cases.note_device_use(session, row.id, now=signed_in + timedelta(minutes=1))
+    with elsewhere() as other:
+        assert other.get(DeviceToken, row.id).last_used_at == signed_in  # not yet due
+    later = signed_in + timedelta(minutes=6)
+    use_cases.note_device_use(session, row.id, now=later)
+    with elsewhere() as other:
+        assert other.get(DeviceToken, row.id).last_used_at == later
+
+
 def test_the_office_signs_out_someones_lost_device(session, demo):
     _, row = use_cases.sign_in(session, "volunteer", DEMO_PASSWORD, "丢失的手机")
     use_cases.sign_out_device(session, who(session, "office"), "volunteer", row.id)
@@ -759,6 +787,8 @@ def test_a_rule_naming_unknown_things_is_not_added(session, demo, subtests):
         "an unknown area": (InvalidInput, "fire_lane_blocked", "housing", "nowhere"),
     }
     refusals(subtests, add, cases)
+    use_cases.change_department(session, "housing", {"active": False})
+    refused(InvalidInput, add, "fire_lane_blocked", "housing")  # a deactivated department
 
 
 def test_a_changed_rule_is_committed(session, demo):
@@ -1108,7 +1138,7 @@ def test_every_use_case_is_tested_here():
         for name, value in vars(use_cases).items()
         if hasattr(value, "__wrapped__") or value is photos.accept_photo
     ]
-    assert len(names) == 28
+    assert len(names) == 29
     assert [name for name in names if not re.search(rf"use_cases\.{name}\b", source)] == []
 
 

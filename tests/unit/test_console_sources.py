@@ -15,10 +15,20 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 SOURCES = sorted(
     path for path in (WEB / "src").rglob("*") if path.suffix in (".vue", ".js") and path.is_file()
 )
-LOCALES = {
-    name: json.loads((WEB / "src" / "locales" / f"{name}.json").read_text())
-    for name in ("zh-CN", "en")
-}
+
+
+def _messages(language):
+    """Every message of a language: its files (core.json, one per area) merged, as i18n.js
+    merges them; no two files may define the same top-level key."""
+    merged = {}
+    for path in sorted((WEB / "src" / "locales" / language).glob("*.json")):
+        messages = json.loads(path.read_text())
+        assert not set(messages) & set(merged), f"{path.name} redefines a top-level key"
+        merged.update(messages)
+    return merged
+
+
+LOCALES = {name: _messages(name) for name in ("zh-CN", "en")}
 # Events the server writes beyond the steps a person takes.
 SERVER_EVENTS = ("report", "route", "update", "sync_conflict")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
