@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from schemas.hazards import (
     CrsQuerySchema,
     HazardCreateSchema,
+    HazardDetailSchema,
     HazardPageSchema,
     HazardQuerySchema,
     HazardSchema,
@@ -15,7 +16,7 @@ from schemas.hazards import (
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
-from server.services import hazards, use_cases
+from server.services import hazards, queues, use_cases
 from server.services.coords import from_wgs84
 
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
@@ -69,12 +70,13 @@ class Hazards(MethodView):
 
 @blp.route("/hazards/<uuid:hazard_id>")
 class HazardDetail(MethodView):
-    @blp.response(200, HazardSchema)
+    @blp.response(200, HazardDetailSchema)
     @login_required()
     @blp.arguments(CrsQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, hazard_id, crs):
-        """Return one hazard you may see."""
-        return _record(hazard_id, crs)
+        """Return one hazard you may see (the office: with its possible duplicates)."""
+        [record] = queues.with_duplicate_links(db.session, [_record(hazard_id, crs)], g.user)
+        return record
 
 
 MAP_FIELDS = (
