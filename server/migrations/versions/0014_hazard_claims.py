@@ -29,7 +29,9 @@ def upgrade():
 
 
 def downgrade():
-    # A batch copy, as 0009's downgrade: SQLite cannot drop a column that references.
-    with op.batch_alter_table('hazards', schema=None) as batch_op:
-        batch_op.drop_column('claimed_at')
-        batch_op.drop_column('claimed_by_id')
+    # Plain DROP COLUMN (SQLite 3.35+ drops a column's own REFERENCES with it): a batch
+    # copy of hazards would break the tables that reference it, as 0013 says.
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('fk_hazards_claimed_by_id_users'), 'hazards', type_='foreignkey')
+    op.drop_column('hazards', 'claimed_at')
+    op.drop_column('hazards', 'claimed_by_id')
