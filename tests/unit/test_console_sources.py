@@ -15,10 +15,16 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 SOURCES = sorted(
     path for path in (WEB / "src").rglob("*") if path.suffix in (".vue", ".js") and path.is_file()
 )
-LOCALES = {
-    name: json.loads((WEB / "src" / "locales" / f"{name}.json").read_text())
-    for name in ("zh-CN", "en")
-}
+
+def messages_of(language):
+    """A language's messages merged from its files, one per area, as i18n.js merges them."""
+    merged = {}
+    for path in sorted((WEB / "src" / "locales" / language).glob("*.json")):
+        merged.update(json.loads(path.read_text()))
+    return merged
+
+
+LOCALES = {name: messages_of(name) for name in ("zh-CN", "en")}
 # Events the server writes beyond the steps a person takes.
 SERVER_EVENTS = ("report", "route", "update", "sync_conflict")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
