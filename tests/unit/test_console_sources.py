@@ -16,6 +16,7 @@ SOURCES = sorted(
     path for path in (WEB / "src").rglob("*") if path.suffix in (".vue", ".js") and path.is_file()
 )
 
+
 def messages_of(language):
     """A language's messages merged from its files, one per area, as i18n.js merges them."""
     merged = {}
