@@ -11,7 +11,6 @@ from schemas.hazards import (
     HazardDetailSchema,
     HazardPageSchema,
     HazardQuerySchema,
-    HazardSchema,
 )
 from server.api.security import login_required
 from server.config import policy
@@ -41,7 +40,9 @@ def _in_datum(record, crs):
 
 
 def _record(hazard_id, crs="wgs84"):
+    """Return one hazard as the caller may see it; the office's with its duplicates."""
     record = hazards.get_record(db.session, g.user, hazard_id, policy=policy(current_app.config))
+    [record] = queues.with_duplicate_links(db.session, [record], g.user)
     return _in_datum(record, crs)
 
 
@@ -55,8 +56,10 @@ class Hazards(MethodView):
         page = _page(limit, cursor, filters)
         return {"items": [_in_datum(r, crs) for r in page.items], "next": page.next_cursor}
 
-    @blp.response(201, HazardSchema)
-    @blp.alt_response(200, schema=HazardSchema, description="Already filed: the same report resent")
+    @blp.response(201, HazardDetailSchema)
+    @blp.alt_response(
+        200, schema=HazardDetailSchema, description="Already filed: the same report resent"
+    )
     @login_required()
     @blp.arguments(HazardCreateSchema)
     def post(self, body):
@@ -75,8 +78,7 @@ class HazardDetail(MethodView):
     @blp.arguments(CrsQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, hazard_id, crs):
         """Return one hazard you may see (the office: with its possible duplicates)."""
-        [record] = queues.with_duplicate_links(db.session, [_record(hazard_id, crs)], g.user)
-        return record
+        return _record(hazard_id, crs)
 
 
 MAP_FIELDS = (

@@ -6,7 +6,8 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.helpers import add_user, file_report, login, take
+from tests.helpers import add_user, at_the_spot, file_report, login, take, upload
+from tests.photos import jpeg, sha
 
 REPORTER_NAME, REPORTER_PHONE = "王志愿", "13800000001"
 
@@ -242,3 +243,54 @@ def test_a_clerk_signs_for_every_matching_hazard_at_once_and_sees_what_failed(cl
     assert [e["type"] for e in history] == ["report", "route", "accept"]  # once, not twice
     no_reporter_in_sight(page)
     console_page.assert_clean(expected=[(409, f"/hazards/{moved['id']}/events")])
+
+
+def test_the_office_merges_a_duplicate_and_reopens_a_closed_hazard_that_comes_back(
+    client, console_page
+):
+    volunteer, fire, office = (login(client, u) for u in ("volunteer", "fire", "office"))
+    first, first_address = new_report(client, volunteer, **at_the_spot(0))
+    second, second_address = new_report(client, volunteer, **at_the_spot(1))
+    closed, closed_address = new_report(client, volunteer)
+    photo = jpeg(make="After")
+    assert upload(client, fire, photo).status_code == 201
+    for type_ in ("accept", "start"):
+        take(client, fire, closed["id"], type_)
+    take(client, fire, closed["id"], "rectify", photos=[sha(photo)])
+    take(client, office, closed["id"], "verify", result="pass")
+    take(client, office, closed["id"], "close")
+
+    # The office finds the pair among the possible duplicates and merges the later one.
+    page = console_page.sign_in("office")
+    page.get_by_role("link", name="待分派").click()
+    page.get_by_role("tab", name=re.compile("疑似重复")).click()
+    open_from_list(page, second_address)
+    expect(page.get_by_role("link", name=re.compile(first_address))).to_be_visible()
+    page.get_by_role("button", name="合并为重复").click()
+    dialog = page.get_by_role("dialog", name="合并为重复")
+    choose(page, dialog, "合并到", re.compile(first_address))
+    dialog.get_by_role("button", name="提交").click()
+    expect(dialog).to_be_hidden()
+    status_is(page, "重复")
+    expect(page.get_by_role("link", name=first["id"])).to_be_visible()  # merged into
+
+    # A closed hazard came back: reopened, with why, it is the brigade's again.
+    console_page.open(f"/console/hazards/{closed['id']}")
+    status_is(page, "已销号")
+    page.get_by_role("button", name="重新打开").click()
+    dialog = page.get_by_role("dialog", name="重新打开")
+    dialog.get_by_label("重新打开的原因").fill("通道再次被占用")
+    dialog.get_by_role("button", name="提交").click()
+    expect(dialog).to_be_hidden()
+    status_is(page, "待签收")
+    console_page.sign_out()
+
+    page = console_page.sign_in("fire")
+    page.get_by_role("tab", name=re.compile("被退回")).click()
+    expect(page.get_by_role("row").filter(has_text=closed_address)).to_contain_text("待签收")
+    expect(page.get_by_role("row").filter(has_text=first_address)).to_have_count(0)
+    console_page.screenshot("fire-sent-back")
+    no_reporter_in_sight(page)
+    merged = client.get(f"/api/v1/hazards/{second['id']}", headers=office).json
+    assert merged["status"] == "duplicate" and merged["duplicate_of"] == first["id"]
+    console_page.assert_clean()
