@@ -202,8 +202,11 @@ def test_a_clerk_signs_for_every_matching_hazard_at_once_and_sees_what_failed(cl
     volunteer, fire = login(client, "volunteer"), login(client, "fire")
     # More than a page of the list (50): "all matching" must reach past what is on screen.
     made = [new_report(client, volunteer) for _ in range(53)]
+    other_kind, other_address = new_report(client, volunteer, category="ebike_indoor_charging")
     waiting = client.get(
-        "/api/v1/hazards?status=assigned&department=fire-rescue&limit=200", headers=fire
+        "/api/v1/hazards?status=assigned&department=fire-rescue&category=fire_lane_blocked"
+        "&limit=200",
+        headers=fire,
     ).json
     assert waiting["next"] is None
     total = len(waiting["items"])
@@ -219,7 +222,11 @@ def test_a_clerk_signs_for_every_matching_hazard_at_once_and_sees_what_failed(cl
     rows.nth(1).locator(".el-checkbox").click()
     expect(bulk).to_contain_text("已选 2 项")
     expect(page).to_have_url(re.compile(r"/console/todo"))  # ticking did not open the hazard
-    # …and "all matching" reads every page.
+    # …and "all matching" reads every page of the list as filtered: blocked fire lanes.
+    page.get_by_label("隐患类别").click()
+    page.get_by_role("option", name="消防车通道堵塞占用").click()
+    expect(page.get_by_role("row").filter(has_text=other_address)).to_have_count(0)
+    expect(bulk).to_contain_text("已选 0 项")  # a new filter, a new selection
     bulk.get_by_role("button", name="选择全部符合条件的隐患").click()
     expect(bulk).to_contain_text(f"已选择全部 {total} 项符合条件的隐患")
 
@@ -238,7 +245,8 @@ def test_a_clerk_signs_for_every_matching_hazard_at_once_and_sees_what_failed(cl
     left = client.get(
         "/api/v1/hazards?status=assigned&department=fire-rescue&limit=200", headers=fire
     ).json["items"]
-    assert left == []
+    assert [h["id"] for h in left if h["category"] == "fire_lane_blocked"] == []
+    assert other_kind["id"] in [h["id"] for h in left]  # not of the filter: not signed
     history = client.get(f"/api/v1/hazards/{made[0][0]['id']}/events", headers=fire).json
     assert [e["type"] for e in history] == ["report", "route", "accept"]  # once, not twice
     no_reporter_in_sight(page)

@@ -7,6 +7,11 @@ export async function assignableDepartments() {
   return all.filter((d) => d.active !== false && d.kind !== 'office')
 }
 
+/** Kinds of hazard, to filter a list by. */
+export function categories() {
+  return request('GET', '/categories')
+}
+
 /** Every hazard of a filtered list, read page by page (200 a page) to the end: "all
  * hazards matching the filter", not only those on screen. `onPage(n)` is told how many
  * have been read so far. */
