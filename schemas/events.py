@@ -86,8 +86,22 @@ class StepResultSchema(ma.Schema):
     hazard = ma.fields.Nested(HazardSchema)
 
 
+class SentBackSchema(ma.Schema):
+    """The step that sent a hazard back to its department to do again."""
+
+    step = ma.fields.String(metadata={"description": "verify (failed) or reopen"})
+    note = ma.fields.String(allow_none=True)
+    at = ma.fields.AwareDateTime()
+
+
 class QueueItemSchema(HazardDetailSchema):
     """A hazard in a work queue, with its open duplicate links for the office."""
+
+    sent_back = ma.fields.Nested(
+        SentBackSchema,
+        allow_none=True,
+        metadata={"description": "view=returned: why it came back (被退回); else null"},
+    )
 
 
 class QueuePageSchema(ma.Schema):

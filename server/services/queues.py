@@ -129,7 +129,29 @@ def queue(
     )
     records = records_for(session, rows, viewer, now=now, policy=policy)
     with_duplicate_links(session, records, viewer)
+    sent_back = _why_sent_back(session, [row.id for row in rows]) if view == "returned" else {}
+    for record in records:
+        record["sent_back"] = sent_back.get(record["id"])
     return view, records, next_cursor
+
+
+def _why_sent_back(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Return, for each hazard, the last step that sent it back to its department: a
+    failed verification (复查不合格) or a reopening, with its note and time."""
+    if not ids:
+        return {}
+    steps = session.execute(
+        sa.select(HazardEvent.hazard_id, HazardEvent.type, HazardEvent.note, HazardEvent.at)
+        .where(
+            HazardEvent.hazard_id.in_(ids),
+            sa.or_(
+                HazardEvent.type == "reopen",
+                sa.and_(HazardEvent.type == "verify", HazardEvent.to_status == "rectifying"),
+            ),
+        )
+        .order_by(HazardEvent.hazard_id, HazardEvent.seq)
+    )
+    return {row.hazard_id: {"step": row.type, "note": row.note, "at": row.at} for row in steps}
 
 
 def with_duplicate_links(

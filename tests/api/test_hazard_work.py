@@ -185,6 +185,9 @@ def test_a_failed_verification_brings_the_hazard_back_to_the_departments_returne
     assert hazard["id"] not in returned_view()
     take(client, office, hazard["id"], "verify", result="fail", note="通道仍有杂物")
     assert hazard["id"] in returned_view() and untouched["id"] not in returned_view()
+    page = client.get("/api/v1/queue?view=returned&limit=200", headers=fire).json
+    [item] = [item for item in page["items"] if item["id"] == hazard["id"]]
+    assert item["sent_back"]["step"] == "verify" and item["sent_back"]["note"] == "通道仍有杂物"
     # Rectified anew, it is no longer to do again.
     take(client, fire, hazard["id"], "rectify", photos=[sha(photo)])
     assert hazard["id"] not in returned_view()

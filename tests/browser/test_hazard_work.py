@@ -295,7 +295,9 @@ def test_the_office_merges_a_duplicate_and_reopens_a_closed_hazard_that_comes_ba
 
     page = console_page.sign_in("fire")
     page.get_by_role("tab", name=re.compile("被退回")).click()
-    expect(page.get_by_role("row").filter(has_text=closed_address)).to_contain_text("待签收")
+    back = page.get_by_role("row").filter(has_text=closed_address)
+    expect(back).to_contain_text("待签收")
+    expect(back).to_contain_text("重新打开：通道再次被占用")  # and why it came back
     expect(page.get_by_role("row").filter(has_text=first_address)).to_have_count(0)
     console_page.screenshot("fire-sent-back")
     no_reporter_in_sight(page)
