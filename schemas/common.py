@@ -192,3 +192,18 @@ class ProblemSchema(ma.Schema):
         keys=ma.fields.String(),
         metadata={"description": "Field name → list of messages, for validation errors"},
     )
+    current = ma.fields.Dict(
+        metadata={
+            "description": (
+                "a step refused 409: the hazard's `status` and `version` now, to decide again"
+            )
+        },
+    )
+    holder = ma.fields.Dict(
+        metadata={
+            "description": (
+                "a claim refused 409 `claimed`: who holds the hazard (`username`,"
+                " `display_name`, `at`); send `takeover: true` to take it over openly"
+            )
+        },
+    )

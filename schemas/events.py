@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from schemas.common import INT32, QuerySchema, StrictSchema, cursor_field
-from schemas.hazards import SHA256, HazardSchema
+from schemas.hazards import SHA256, HazardDetailSchema, HazardSchema
 from server.services.lifecycle import STEP_TYPES
 from server.vocabulary import SEVERITIES
 
@@ -36,6 +36,15 @@ class StepSchema(StrictSchema):
         load_default=None,
         validate=ma.validate.OneOf(SEVERITIES),
         metadata={"description": "classify: general (一般隐患) or major (重大隐患)"},
+    )
+    takeover = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": (
+                "claim: take the hazard over from the clerk who holds it (recorded in the"
+                " history); without it a claim of a held hazard is 409 `claimed` with `holder`"
+            )
+        },
     )
     base_version = ma.fields.Integer(
         load_default=None,
@@ -77,19 +86,22 @@ class StepResultSchema(ma.Schema):
     hazard = ma.fields.Nested(HazardSchema)
 
 
-class DuplicateSchema(ma.Schema):
-    """A possible duplicate awaiting the office's decision."""
+class SentBackSchema(ma.Schema):
+    """The step that sent a hazard back to its department to do again."""
 
-    hazard = ma.fields.UUID()
-    other = ma.fields.UUID()
-    reason = ma.fields.String(metadata={"description": "nearby or same_photo"})
-    distance_m = ma.fields.Float(allow_none=True)
+    step = ma.fields.String(metadata={"description": "verify (failed) or reopen"})
+    note = ma.fields.String(allow_none=True)
+    at = ma.fields.AwareDateTime()
 
 
-class QueueItemSchema(HazardSchema):
+class QueueItemSchema(HazardDetailSchema):
     """A hazard in a work queue, with its open duplicate links for the office."""
 
-    duplicates = ma.fields.List(ma.fields.Nested(DuplicateSchema))
+    sent_back = ma.fields.Nested(
+        SentBackSchema,
+        allow_none=True,
+        metadata={"description": "view=returned: why it came back (被退回); else null"},
+    )
 
 
 class QueuePageSchema(ma.Schema):
@@ -110,6 +122,7 @@ QUEUE_VIEWS = (
     "major",
     "overdue",
     "conflicts",
+    "returned",
 )
 
 
@@ -120,8 +133,10 @@ class QueueQuerySchema(QuerySchema):
         validate=ma.validate.OneOf(QUEUE_VIEWS),
         metadata={
             "description": (
-                "dept_staff: lead (default) or territorial; grid_worker: verify; office: triage "
-                "(default), extensions, duplicates, major, overdue"
+                "dept_staff: lead (default), territorial, or returned (被退回: failed"
+                " verification or reopened, to rectify again); grid_worker: verify; office:"
+                " triage (default), extensions, duplicates, major, overdue, verify, conflicts."
+                " Another role's queue is 403"
             )
         },
     )

@@ -87,6 +87,14 @@ class OutcomeSchema(ma.Schema):
     closed_at = ma.fields.AwareDateTime(allow_none=True)
 
 
+class ClaimSchema(ma.Schema):
+    """Who of the lead department holds a hazard (处理中), since when."""
+
+    username = ma.fields.String()
+    display_name = ma.fields.String()
+    at = ma.fields.AwareDateTime()
+
+
 class HazardSchema(ma.Schema):
     """A hazard as a user is allowed to see it."""
 
@@ -146,7 +154,25 @@ class HazardSchema(ma.Schema):
     community = ma.fields.String(allow_none=True)
     community_name = ma.fields.String(allow_none=True)
     grid = ma.fields.String(allow_none=True)
-    routing_note = ma.fields.String(allow_none=True)
+    routing_note = ma.fields.String(
+        allow_none=True, metadata={"description": "why it waits in triage, in words"}
+    )
+    triage_reason = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": (
+                "while it waits in the office's triage (reported): outside_grids (no grid"
+                " holds its point), no_rule (no routing rule for its kind there),"
+                " department_inactive (the rule's department is 停用), returned (退回 by a"
+                " department; routing_note has its reason) or other; null otherwise"
+            )
+        },
+    )
+    claim = ma.fields.Nested(
+        ClaimSchema,
+        allow_none=True,
+        metadata={"description": "the clerk working it now (处理中); never for volunteers"},
+    )
     place = ma.fields.UUID(allow_none=True, metadata={"description": "the place inspected"})
     inspection = ma.fields.UUID(
         allow_none=True, metadata={"description": "the inspection whose failed item this is"}
@@ -156,6 +182,24 @@ class HazardSchema(ma.Schema):
     mine = ma.fields.Boolean(metadata={"description": "the caller filed it"})
     reporter = ma.fields.Nested(
         ReporterSchema, allow_none=True, metadata={"description": "office and reporter only"}
+    )
+
+
+class DuplicateSchema(ma.Schema):
+    """A possible duplicate awaiting the office's decision."""
+
+    hazard = ma.fields.UUID()
+    other = ma.fields.UUID()
+    reason = ma.fields.String(metadata={"description": "nearby or same_photo"})
+    distance_m = ma.fields.Float(allow_none=True)
+
+
+class HazardDetailSchema(HazardSchema):
+    """One hazard, with its open duplicate links (the office's to merge or unlink)."""
+
+    duplicates = ma.fields.List(
+        ma.fields.Nested(DuplicateSchema),
+        metadata={"description": "open possible-duplicate links; for the office only, else []"},
     )
 
 

@@ -104,7 +104,8 @@ def handle_domain_error(error):
     db.session.rollback()
     status = next(s for cls, s in DOMAIN_STATUS.items() if isinstance(error, cls))
     context = getattr(error, "context", {})
-    extra = {"current": context["current"]} if "current" in context else None
+    # What the caller needs to decide again: the hazard as it now is, and who holds it.
+    extra = {name: context[name] for name in ("current", "holder") if name in context} or None
     return problem(
         status, error.message, code=error.code, errors=getattr(error, "errors", None), extra=extra
     )

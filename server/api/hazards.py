@@ -11,14 +11,14 @@ from flask_smorest import Blueprint
 from schemas.hazards import (
     CrsQuerySchema,
     HazardCreateSchema,
+    HazardDetailSchema,
     HazardPageSchema,
     HazardQuerySchema,
-    HazardSchema,
 )
 from server.api.security import login_required
 from server.config import policy
 from server.extensions import db
-from server.services import exports, hazards, use_cases
+from server.services import exports, hazards, queues, use_cases
 from server.services.coords import from_wgs84
 from server.services.errors import InvalidInput
 from server.services.workdays import SHANGHAI
@@ -46,7 +46,9 @@ def _in_datum(record, crs):
 
 
 def _record(hazard_id, crs="wgs84"):
+    """Return one hazard as the caller may see it; the office's with its duplicates."""
     record = hazards.get_record(db.session, g.user, hazard_id, policy=policy(current_app.config))
+    [record] = queues.with_duplicate_links(db.session, [record], g.user)
     return _in_datum(record, crs)
 
 
@@ -64,8 +66,10 @@ class Hazards(MethodView):
             "total": page.total,
         }
 
-    @blp.response(201, HazardSchema)
-    @blp.alt_response(200, schema=HazardSchema, description="Already filed: the same report resent")
+    @blp.response(201, HazardDetailSchema)
+    @blp.alt_response(
+        200, schema=HazardDetailSchema, description="Already filed: the same report resent"
+    )
     @login_required()
     @blp.arguments(HazardCreateSchema)
     def post(self, body):
@@ -79,11 +83,11 @@ class Hazards(MethodView):
 
 @blp.route("/hazards/<uuid:hazard_id>")
 class HazardDetail(MethodView):
-    @blp.response(200, HazardSchema)
+    @blp.response(200, HazardDetailSchema)
     @login_required()
     @blp.arguments(CrsQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, hazard_id, crs):
-        """Return one hazard you may see."""
+        """Return one hazard you may see (the office: with its possible duplicates)."""
         return _record(hazard_id, crs)
 
 

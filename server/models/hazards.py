@@ -116,8 +116,14 @@ class Hazard(Base):
     )
     # SHA-256 of the report as first received: a resend must match it exactly.
     payload_hash: Mapped[str] = mapped_column(sa.String(64))
+    # The clerk of the lead department working it now ("张三 处理中"): a claim another
+    # clerk can only take over openly, as a step in the history. It lapses when the
+    # hazard leaves the department or ends.
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    reporter: Mapped[User] = relationship()
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     category: Mapped[Category] = relationship()
     lead_department: Mapped[Department | None] = relationship(foreign_keys=[lead_department_id])
     territorial_department: Mapped[Department | None] = relationship(

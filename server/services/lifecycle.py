@@ -19,6 +19,12 @@ class IllegalTransition(DomainError):
     code = "illegal_transition"
 
 
+class AlreadyClaimed(IllegalTransition):
+    """Another clerk holds the hazard (处理中); taking it from them must be said openly."""
+
+    code = "claimed"
+
+
 @dataclass(frozen=True)
 class HazardFacts:
     """What the rules need to know about a hazard."""
@@ -28,6 +34,7 @@ class HazardFacts:
     grid_id: int | None = None
     extension_pending: bool = False
     severity: str = "general"
+    claimed_by: int | None = None  # the user id of the clerk holding it
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Step:
     until: date | None = None  # request_extension: a date
     other: uuid.UUID | None = None  # unlink: the hazard wrongly linked as a duplicate
     severity: str | None = None  # classify: 'general' or 'major' (重大隐患)
+    takeover: bool = False  # claim: take it from the clerk who holds it, openly
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ RULES = {
     "close": StepRule(OFFICE, frozenset({"verified"}), "closed", label="销号"),
     "reopen": StepRule(OFFICE, frozenset({"closed"}), None, needs=("note",), label="重新打开"),
     "comment": StepRule(frozenset(ROLES), None, None, needs=("note",), label="备注"),
+    "claim": StepRule(DEPARTMENT, frozenset({"assigned", "accepted", "rectifying"}), None,
+                      "lead", label="认领"),
+    "release": StepRule(DEPARTMENT, None, None, "lead", label="放弃认领"),
 }  # fmt: skip
 STEP_TYPES = tuple(RULES)
 
@@ -113,6 +124,17 @@ def _check_fields(step: Step, rule: StepRule) -> None:
         errors["photos"] = ["rectification needs at least one after-photo (整改后照片)"]
     if errors:
         raise InvalidInput(f"{step.type} is missing what it needs", errors=errors)
+
+
+def _check_claim(hazard: HazardFacts, actor: ActorFacts, step: Step) -> None:
+    """Refuse a claim that would silently take a hazard from the clerk holding it, a
+    claim of one's own hazard again, and releasing what one does not hold."""
+    if step.type == "claim" and hazard.claimed_by == actor.id:
+        raise IllegalTransition("you hold this hazard already")
+    if step.type == "claim" and hazard.claimed_by is not None and not step.takeover:
+        raise AlreadyClaimed("another clerk holds this hazard; take it over to claim it")
+    if step.type == "release" and hazard.claimed_by != actor.id:
+        raise IllegalTransition("you do not hold this hazard")
 
 
 def decide(hazard: HazardFacts, actor: ActorFacts, step: Step) -> str:
@@ -138,6 +160,7 @@ def decide(hazard: HazardFacts, actor: ActorFacts, step: Step) -> str:
         raise IllegalTransition(f"the hazard is already {step.severity}")
     if step.type in ("grant_extension", "refuse_extension") and not hazard.extension_pending:
         raise IllegalTransition("there is no extension request to decide")
+    _check_claim(hazard, actor, step)
     if step.type == "verify":
         return "verified" if step.result == "pass" else "rectifying"
     if step.type == "reopen":

@@ -25,7 +25,7 @@ OLDEST_FIRST: list[SortKey] = [
     (Hazard.id, "id", uuid.UUID),
 ]
 VIEWS = {
-    "dept_staff": ("lead", "territorial"),
+    "dept_staff": ("lead", "territorial", "returned"),
     "grid_worker": ("verify",),
     "office": ("triage", "extensions", "duplicates", "major", "overdue", "verify", "conflicts"),
 }
@@ -46,6 +46,15 @@ def _selection(view: str, role: str) -> tuple[sa.ColumnElement[bool], list[SortK
         # also highest escalation first.
         return sa.and_(
             Hazard.lead_department_id == sa.bindparam("dept"), department_open()
+        ), URGENT_FIRST
+    if view == "returned":
+        # Sent back to the department to do again (SPEC §2): verification failed
+        # (复查不合格) or the office reopened it; to do until rectified anew.
+        return sa.and_(
+            Hazard.lead_department_id == sa.bindparam("dept"),
+            department_open(),
+            Hazard.status.in_(("assigned", "accepted", "rectifying")),
+            Hazard.reopen_count > 0,
         ), URGENT_FIRST
     if view == "territorial":
         return sa.and_(
@@ -104,6 +113,8 @@ def queue(
     if not views:
         raise PermissionDenied("volunteers have no work queue; see your reports under /hazards")
     view = view or views[0]
+    if any(view in others for others in VIEWS.values()) and view not in views:
+        raise PermissionDenied(f"a {viewer.role} has the queues {', '.join(views)}, not {view}")
     if view not in views:
         raise InvalidInput(
             f"a {viewer.role} has the queues {', '.join(views)}",
@@ -117,9 +128,40 @@ def queue(
         session, query, keys, limit=limit, cursor=cursor, params=params, reuse=(view, viewer.role)
     )
     records = records_for(session, rows, viewer, now=now, policy=policy)
+    with_duplicate_links(session, records, viewer)
+    sent_back = _why_sent_back(session, [row.id for row in rows]) if view == "returned" else {}
+    for record in records:
+        record["sent_back"] = sent_back.get(record["id"])
+    return view, records, next_cursor
+
+
+def _why_sent_back(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Return, for each hazard, the last step that sent it back to its department: a
+    failed verification (复查不合格) or a reopening, with its note and time."""
+    if not ids:
+        return {}
+    steps = session.execute(
+        sa.select(HazardEvent.hazard_id, HazardEvent.type, HazardEvent.note, HazardEvent.at)
+        .where(
+            HazardEvent.hazard_id.in_(ids),
+            sa.or_(
+                HazardEvent.type == "reopen",
+                sa.and_(HazardEvent.type == "verify", HazardEvent.to_status == "rectifying"),
+            ),
+        )
+        .order_by(HazardEvent.hazard_id, HazardEvent.seq)
+    )
+    return {row.hazard_id: {"step": row.type, "note": row.note, "at": row.at} for row in steps}
+
+
+def with_duplicate_links(
+    session: Session, records: list[dict[str, Any]], viewer: User
+) -> list[dict[str, Any]]:
+    """Give each record its open possible-duplicate links (`duplicates`): the office's to
+    merge or unlink; an empty list for anyone else."""
     links: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    if viewer.role == "office" and rows:
-        ids = [row.id for row in rows]
+    if viewer.role == "office" and records:
+        ids = [record["id"] for record in records]
         for link in session.scalars(
             sa.select(DuplicateLink).where(
                 sa.or_(DuplicateLink.hazard_id.in_(ids), DuplicateLink.other_id.in_(ids)),
@@ -137,4 +179,4 @@ def queue(
                 )
     for record in records:
         record["duplicates"] = links.get(record["id"], [])
-    return view, records, next_cursor
+    return records

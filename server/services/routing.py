@@ -34,6 +34,31 @@ def territorial_owner(session: Session, street_id: int | None) -> Department | N
     )
 
 
+def returned_by(department_name: str, reason: str) -> str:
+    """Why a hazard a department returned (退回) waits for triage."""
+    return f"退回 ({department_name}): {reason}"
+
+
+# The reasons a hazard waits in triage, by the words routing_note starts with.
+TRIAGE_REASONS = (
+    (OUTSIDE, "outside_grids"),
+    ("没有适用的分派规则", "no_rule"),
+    ("分派规则指向的部门已停用", "department_inactive"),
+    ("退回 (", "returned"),
+)
+
+
+def triage_reason(status: str, routing_note: str | None) -> str | None:
+    """Return why a hazard waits in the office's triage queue, as a code a page can
+    translate, or None when it does not wait there."""
+    if status != "reported":
+        return None
+    for start, code in TRIAGE_REASONS:
+        if routing_note and routing_note.startswith(start):
+            return code
+    return "other"
+
+
 def no_rule(category_code: str) -> str:
     """Why a hazard of this category was left for triage where no rule applies."""
     return f"没有适用的分派规则 (no routing rule for {category_code} here)"

@@ -25,11 +25,18 @@ from server.services import routing, workdays
 from server.services.departments import refuse_if_inactive
 from server.services.errors import AlreadyExists, InvalidInput, NotFound
 from server.services.fingerprint import canonical_hash
-from server.services.lifecycle import ActorFacts, HazardFacts, IllegalTransition, Step, decide
+from server.services.lifecycle import (
+    ActorFacts,
+    AlreadyClaimed,
+    HazardFacts,
+    IllegalTransition,
+    Step,
+    decide,
+)
 from server.services.photos import assess_citations
 from server.services.policy import DEFAULT_POLICY, Policy
 from server.services.visibility import visible_to
-from server.vocabulary import OPEN
+from server.vocabulary import OPEN, TERMINAL
 
 PHOTO_PHASE = {"rectify": "after", "verify": "verification"}
 
@@ -53,6 +60,8 @@ class StepRequest:
         content = asdict(self.step)
         if content["severity"] is None:  # added later: steps sent before keep their hash
             del content["severity"]
+        if not content["takeover"]:  # likewise
+            del content["takeover"]
         content.update(
             id=str(self.id), hazard=str(hazard_id), actor=actor_id, base_version=self.base_version
         )
@@ -112,7 +121,25 @@ def _assign(hazard: Hazard, department: Department, now: datetime) -> dict[str, 
     hazard.assigned_at = now
     hazard.extension_requested_until = None
     hazard.routing_note = None
+    drop_claim(hazard)
     return data
+
+
+def drop_claim(hazard: Hazard) -> None:
+    """End a clerk's claim: the hazard left their department, or its work is over."""
+    hazard.claimed_by = None
+    hazard.claimed_at = None
+
+
+def holder_of(hazard: Hazard) -> dict[str, Any] | None:
+    """Return who holds a hazard (处理中) and since when, or None."""
+    if hazard.claimed_by is None:
+        return None
+    return {
+        "username": hazard.claimed_by.username,
+        "display_name": hazard.claimed_by.display_name,
+        "at": hazard.claimed_at.isoformat() if hazard.claimed_at else None,
+    }
 
 
 def unassign(hazard: Hazard, reason: str | None) -> None:
@@ -120,6 +147,7 @@ def unassign(hazard: Hazard, reason: str | None) -> None:
     hazard.lead_department = None
     hazard.deadline = hazard.deadline_basis = hazard.extension_requested_until = None
     hazard.routing_note = reason
+    drop_claim(hazard)
 
 
 def route_on_receipt(session: Session, hazard: Hazard, now: datetime) -> HazardEvent | None:
@@ -151,6 +179,7 @@ def hazard_facts(hazard: Hazard) -> HazardFacts:
         grid_id=hazard.grid_id,
         extension_pending=hazard.extension_requested_until is not None,
         severity=hazard.severity,
+        claimed_by=hazard.claimed_by_id,
     )
 
 
@@ -294,6 +323,8 @@ def apply_step(
         to_status = decide(hazard_facts(hazard), actor_facts(actor), step)
     except IllegalTransition as error:
         error.context["current"] = {"status": hazard.status, "version": hazard.version}
+        if isinstance(error, AlreadyClaimed):
+            error.context["holder"] = holder_of(hazard)
         raise
     data: dict[str, Any] = {}
     if step.type in ("assign", "reassign"):
@@ -310,7 +341,8 @@ def apply_step(
         lead = hazard.lead_department
         assert lead is not None  # decide(): only the lead department returns a hazard
         data = {"department": lead.code}
-        unassign(hazard, f"退回 ({lead.name}): {step.note}")
+        assert step.note is not None  # decide(): a return needs its reason
+        unassign(hazard, routing.returned_by(lead.name, step.note))
     elif step.type == "request_extension":
         until = _extension_until(hazard, step.until, now)
         hazard.extension_requested_until = until
@@ -347,11 +379,21 @@ def apply_step(
         hazard.close_seconds = (now - hazard.received_at).total_seconds()
         hazard.close_working_hours = workdays.working_hours_between(hazard.received_at, now)
         hazard.extension_requested_until = None
+    elif step.type == "claim":
+        previous = holder_of(hazard)
+        data = {"holder": actor.username}
+        if previous is not None:  # taken over, openly: the history says from whom
+            data["taken_from"] = previous["username"]
+        hazard.claimed_by, hazard.claimed_at = actor, now
+    elif step.type == "release":
+        drop_claim(hazard)
     elif step.type == "reopen":
         hazard.reopen_count += 1
         hazard.closed_at = hazard.close_seconds = hazard.close_working_hours = None
         if hazard.lead_department is not None:
             data = _assign(hazard, hazard.lead_department, now)
+    if to_status in TERMINAL:
+        drop_claim(hazard)
     if step.photos:
         data["photos"] = list(step.photos)
     event = append_event(

@@ -266,10 +266,15 @@ def test_major_hazards_are_flagged_for_the_office_at_once(client, demo):
     ("who", "query", "status"),
     [
         ("volunteer", "", 403),
-        ("fire", "?view=triage", 422),
-        ("office", "?view=lead", 422),
-        ("gridworker", "?view=extensions", 422),
+        # Another role's queue is not this caller's to read: 403, as the page says 无权限.
+        ("fire", "?view=triage", 403),
+        ("fire", "?view=verify", 403),
+        ("office", "?view=lead", 403),
+        ("office", "?view=returned", 403),
+        ("gridworker", "?view=extensions", 403),
+        # A queue no role has is a mistake in the request.
         ("office", "?view=nope", 422),
+        ("fire", "?view=nope", 422),
         ("office", "?limit=0", 422),
     ],
 )

@@ -107,7 +107,8 @@ class ConsolePage:
 
     def sign_out(self):
         self.page.get_by_role("button", name="退出登录").click()
-        self.page.get_by_role("button", name="登录").wait_for()
+        # Exactly 登录: "退出登录" holds it too, and would let a test go on signed in.
+        self.page.get_by_role("button", name="登录", exact=True).wait_for()
 
     def screenshot(self, name):
         SCREENSHOTS.mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ from server.services.errors import (
     NotFound,
 )
 from server.services.policy import DEFAULT_POLICY, Policy
+from server.services.routing import triage_reason
 from server.services.visibility import may_see_reporter, visible_to
 from server.vocabulary import OPEN
 
@@ -31,6 +32,7 @@ from server.vocabulary import OPEN
 _lead, _territorial = aliased(Department), aliased(Department)
 _street, _community, _grid = aliased(Area), aliased(Area), aliased(Area)
 _original = aliased(Hazard)  # the hazard a duplicate was merged into
+_holder = aliased(User)  # the clerk who claimed it
 RECORDS = (
     sa.select(
         Hazard.id,
@@ -72,6 +74,9 @@ RECORDS = (
         User.display_name.label("reporter_display_name"),
         User.phone.label("reporter_phone"),
         User.role.label("reporter_role"),
+        _holder.username.label("holder_username"),
+        _holder.display_name.label("holder_display_name"),
+        Hazard.claimed_at,
     )
     .join(Category, Category.id == Hazard.category_id)
     .join(User, User.id == Hazard.reporter_id)
@@ -81,6 +86,7 @@ RECORDS = (
     .outerjoin(_community, _community.id == Hazard.community_id)
     .outerjoin(_grid, _grid.id == Hazard.grid_id)
     .outerjoin(_original, _original.id == Hazard.duplicate_of_id)
+    .outerjoin(_holder, _holder.id == Hazard.claimed_by_id)
 )
 
 
@@ -207,6 +213,18 @@ def hazard_record(
         "community_name": row.community_name,
         "grid": row.grid,
         "routing_note": row.routing_note,
+        "triage_reason": triage_reason(row.status, row.routing_note),
+        # Who of the department works it: the department's and the office's business,
+        # not a reporter's.
+        "claim": (
+            {
+                "username": row.holder_username,
+                "display_name": row.holder_display_name,
+                "at": row.claimed_at,
+            }
+            if row.holder_username is not None and viewer.role != "volunteer"
+            else None
+        ),
         "place": row.place_id,
         "inspection": row.inspection_id,
         "photos": [link.sha256 for link in links if link.phase == "report"],
