@@ -12,15 +12,24 @@ def test_without_a_tile_server_the_map_has_no_tiles(client, demo):
     assert answer.json == {"tile_url": None, "tile_crs": "gcj02"}
 
 
-def test_the_intranet_tile_server_and_its_datum_are_handed_to_the_console(app_with):
-    app = app_with(MAP_TILE_URL="http://tiles.intranet/{z}/{x}/{y}.png", MAP_TILE_CRS="wgs84")
+def test_the_intranet_tile_server_and_its_datum_are_handed_to_the_console(app_with, tmp_path):
+    (tmp_path / "index.html").write_text("<!doctype html><title>console</title>")
+    app = app_with(
+        MAP_TILE_URL="http://{s}.tiles.intranet/{z}/{x}/{y}.png",
+        MAP_TILE_CRS="wgs84",
+        CONSOLE_DIR=str(tmp_path),
+    )
     client = app.test_client()
     answer = client.get("/api/v1/map", headers=login(client, "fire"))
-    assert answer.json == {"tile_url": "http://tiles.intranet/{z}/{x}/{y}.png", "tile_crs": "wgs84"}
+    assert answer.json == {
+        "tile_url": "http://{s}.tiles.intranet/{z}/{x}/{y}.png",
+        "tile_crs": "wgs84",
+    }
     # The console's page may then load images from that host, and from no other.
-    csp = client.get("/console/").headers.get("Content-Security-Policy", "")
-    if csp:  # the console is built
-        assert "img-src 'self' data: blob: http://tiles.intranet;" in csp
+    with client.get("/console/") as page:
+        csp = page.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: http://*.tiles.intranet;" in csp
+    assert "connect-src 'self';" in csp
 
 
 def test_a_tile_datum_no_tile_server_uses_stops_the_server_at_start(app_with):
