@@ -128,24 +128,40 @@ def test_in_english_the_pages_and_the_apis_errors_read_in_english(console_page):
     expect(page.get_by_role("alert")).to_contain_text("字段无效或缺失：username")
     page.get_by_role("button", name="English").click()
 
-    # Every page of the office's menu reads in English: headings, menu, buttons, labels,
+    # Every page of each role's menu reads in English: headings, menu, buttons, labels,
     # column heads and messages (data, such as street names, stays as it is; the switch
     # names Chinese in Chinese, as its `lang` says).
-    page.get_by_label("Username").fill("office")
-    page.get_by_role("button", name="Sign in").click()
-    nav = page.get_by_role("navigation")
-    links = nav.get_by_role("link")
-    expect(links.first).to_be_visible()
-    names = links.all_inner_texts()
-    assert "Map" in names
     words = "h1, nav a, button:not([lang]), label, th, .el-alert__title, [role=status], .legend li"
-    for name in names:
-        nav.get_by_role("link", name=name, exact=True).click()
-        expect(page.get_by_role("heading").first).to_be_visible()
-        page.wait_for_load_state("networkidle")
-        chinese = [w for w in page.locator(words).all_inner_texts() if CJK.search(w)]
-        assert chinese == [], f"{name}: {chinese}"
-    console_page.screenshot("map-english")
+    for username in ("office", "fire", "gridworker"):
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill("demo-pass-2026")
+        page.get_by_role("button", name="Sign in").click()
+        nav = page.get_by_role("navigation")
+        links = nav.get_by_role("link")
+        expect(links.first).to_be_visible()
+        names = links.all_inner_texts()
+        assert "Map" in names
+        for name in names:
+            link = nav.get_by_role("link", name=name, exact=True)
+            link.click()
+            expect(link).to_have_class(re.compile("router-link-active"))  # the page is shown
+            expect(page.get_by_role("heading").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            chinese = [w for w in page.locator(words).all_inner_texts() if CJK.search(w)]
+            assert chinese == [], f"{username}, {name}: {chinese}"
+            if name == "Map":
+                expect(page.get_by_role("status")).to_have_text(re.compile(r"\d+ hazards? in view"))
+                if username == "office":
+                    console_page.screenshot("map-english")
+        if username == "gridworker":  # and a hazard's page, with its small map
+            nav.get_by_role("link", name="My grids").click()
+            expect(page.get_by_role("heading", name="Hazards in my grids")).to_be_visible()
+            page.get_by_role("row").filter(has_text="中仓社区3号楼东侧").get_by_role("link").click()
+            expect(page.get_by_role("region", name="Map of the hazard's location")).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            chinese = [w for w in page.locator(words).all_inner_texts() if CJK.search(w)]
+            assert chinese == [], f"the hazard page: {chinese}"
+        page.get_by_role("button", name="Sign out").click()
     console_page.assert_clean(expected=[(422, "/api/v1/auth/session")] * 2)
 
 
@@ -172,6 +188,8 @@ def test_a_grid_worker_sees_their_grids_hazards_and_tasks(client, console_page):
     rows.filter(has_text="中仓社区3号楼东侧").get_by_role("link").click()
     expect(page.get_by_role("heading", name=re.compile("隐患详情"))).to_be_visible()
     expect(page.get_by_text("中仓社区3号楼东侧").first).to_be_visible()
+    where = page.get_by_role("region", name="隐患位置地图").get_by_role("img", name="位置")
+    expect(where).to_have_attribute("fill", COLOUR["assigned"])
     console_page.screenshot("grid-hazard")
 
     page.get_by_role("link", name="检查任务").click()
