@@ -15,10 +15,18 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 SOURCES = sorted(
     path for path in (WEB / "src").rglob("*") if path.suffix in (".vue", ".js") and path.is_file()
 )
-LOCALES = {
-    name: json.loads((WEB / "src" / "locales" / f"{name}.json").read_text())
-    for name in ("zh-CN", "en")
-}
+
+
+def messages_of(language):
+    """A language's messages: its files under locales/<language>/ merged, as i18n.js does
+    (each file holds top-level keys of its own)."""
+    merged = {}
+    for path in sorted((WEB / "src" / "locales" / language).glob("*.json")):
+        merged.update(json.loads(path.read_text()))
+    return merged
+
+
+LOCALES = {name: messages_of(name) for name in ("zh-CN", "en")}
 # Events the server writes beyond the steps a person takes.
 SERVER_EVENTS = ("report", "route", "update", "sync_conflict")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -33,6 +41,15 @@ def keys(messages, prefix=""):
         name = f"{prefix}{key}"
         found |= keys(value, name + ".") if isinstance(value, dict) else {name}
     return found
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_no_two_locale_files_hold_the_same_top_level_key(language):
+    seen = {}
+    for path in sorted((WEB / "src" / "locales" / language).glob("*.json")):
+        for key in json.loads(path.read_text()):
+            assert key not in seen, f"{key!r} is in both {seen.get(key)} and {path.name}"
+            seen[key] = path.name
 
 
 def test_both_languages_have_the_same_messages():
