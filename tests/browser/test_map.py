@@ -5,6 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
+from bench.district_history import bulk_insert, references
+from server.extensions import db
 from tests.helpers import login, take
 
 # The colours of the map's legend (web/src/composables/useBaseMap.js), by status.
@@ -109,6 +111,27 @@ def test_with_a_tile_server_the_map_draws_its_tiles_and_asks_for_gcj02(app, cons
     geojson = [u for u in asked if "/api/v1/hazards.geojson" in u]
     assert geojson and all("crs=gcj02" in u for u in geojson)
     console_page.screenshot("map-with-tiles")
+    console_page.assert_clean()
+
+
+def test_with_more_hazards_in_view_than_it_draws_the_map_says_so(app, console_page):
+    with app.app_context():  # three years of a district: 2,100 more hazards, most closed
+        bulk_insert(db.engine, 2100, seed=13, refs=references(db.session))
+    page = console_page.sign_in("office")
+    page.get_by_role("link", name="隐患地图").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "当前范围内隐患超过 2000 个，仅显示最新上报的 2000 个", timeout=30_000
+    )
+    expect(page.get_by_role("alert").filter(has_text="请放大地图")).to_be_visible()
+    expect(hazard_points(page)).to_have_count(2000)
+    console_page.screenshot("map-capped")
+    # A filter brings it under the cap: every hazard being rectified is drawn.
+    choose(page, "状态", "整改中")
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"当前范围内 \d+ 个隐患"))
+    shown = int(re.search(r"\d+", page.get_by_role("status").inner_text())[0])
+    assert 0 < shown < 2000
+    expect(hazard_points(page)).to_have_count(shown)
+    expect(page.get_by_role("alert")).to_have_count(0)
     console_page.assert_clean()
 
 
