@@ -61,6 +61,7 @@ def create_app(test_config=None):
     """Create the app; `test_config` overrides settings read from the environment."""
     app = Flask(__name__, instance_path=str(config.INSTANCE_DIR))
     app.config.update(_settings(test_config))
+    config.map_tiles(app.config)  # a bad MAP_TILE_CRS fails here, not on the map
     jsonio.init_app(app)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(

@@ -25,6 +25,12 @@ DUPLICATE_WINDOW_DAYS  ... if reported within this many days. Default: 7
 ESCALATION_DAYS        Working days past the deadline for 督办 levels 1, 2, 3. Default: 1,3,7
 SESSION_COOKIE_SECURE  Send the console's session cookie over HTTPS only (true behind TLS).
                        Default: false, for the local http demo
+MAP_TILE_URL           Tiles of an intranet map server for the console's map, as a Leaflet URL
+                       template (http://tiles.intranet/{z}/{x}/{y}.png; {s} for subdomains).
+                       Default: empty, no tiles: the district's area polygons are the base
+                       map and the console asks no other host for anything
+MAP_TILE_CRS           Datum of those tiles: gcj02 (most Chinese tile servers) or wgs84;
+                       the console then asks the API for hazards and areas in it. Default: gcj02
 """
 
 import os
@@ -70,6 +76,8 @@ def from_environment():
         "DUPLICATE_WINDOW_DAYS": float(os.environ.get("DUPLICATE_WINDOW_DAYS", 7)),
         "ESCALATION_DAYS": os.environ.get("ESCALATION_DAYS", "1,3,7"),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", "false"),
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", "").strip(),
+        "MAP_TILE_CRS": os.environ.get("MAP_TILE_CRS", "gcj02").strip().lower(),
     }
 
 
@@ -82,6 +90,21 @@ def policy(config):
         escalation_days=tuple(int(d) for d in str(config["ESCALATION_DAYS"]).split(",")),
         description_max_chars=config["DESCRIPTION_MAX_CHARS"],
     )
+
+
+TILE_CRS_NAMES = ("gcj02", "wgs84")
+
+
+def map_tiles(config):
+    """Return the console's base map settings: the tile URL (None: no tiles) and its datum.
+
+    Raises ValueError for a datum tiles are not served in, so a typo fails at start-up
+    rather than as hazards drawn half a kilometre off their streets.
+    """
+    crs = config.get("MAP_TILE_CRS") or "gcj02"
+    if crs not in TILE_CRS_NAMES:
+        raise ValueError(f"MAP_TILE_CRS must be one of {', '.join(TILE_CRS_NAMES)}, not {crs!r}")
+    return {"tile_url": config.get("MAP_TILE_URL") or None, "tile_crs": crs}
 
 
 def photo_rules(config):

@@ -4,10 +4,12 @@ The console is a single-page app: every /console/<path> that is not a built file
 index.html, and the app's router shows the page. Built assets carry a content hash in
 their names, so they are cached for a year; index.html is revalidated every time, so a
 new build is picked up at once. The page may load nothing from any other host (offline
-intranets): the Content-Security-Policy says so to the browser too.
+intranets): the Content-Security-Policy says so to the browser too; the one host it
+may name besides is the intranet tile server of MAP_TILE_URL, for the map's images.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, send_from_directory
 from werkzeug.exceptions import NotFound
@@ -19,9 +21,22 @@ YEAR = 365 * 24 * 3600
 # photos chosen from disk are previewed as blob: URLs.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "img-src 'self' data: blob:{tiles}; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+def tile_source(url: str | None) -> str:
+    """Return the CSP source of a tile URL template's host ('' for none or same-origin):
+    `{s}.tiles.intranet` (Leaflet's subdomains) becomes `*.tiles.intranet`."""
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "sub"))
+    if not parts.netloc:
+        return ""  # a path on this server: 'self' covers it
+    host = parts.netloc.replace("sub.", "*.", 1) if "{s}." in url else parts.netloc
+    return f" {parts.scheme}://{host}"
+
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -40,7 +55,8 @@ def _index() -> Response:
         )
     response = send_from_directory(dist, "index.html", max_age=0)
     response.cache_control.no_cache = True
-    response.headers["Content-Security-Policy"] = CSP
+    tiles = tile_source(current_app.config.get("MAP_TILE_URL"))
+    response.headers["Content-Security-Policy"] = CSP.format(tiles=tiles)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     return response

@@ -1,4 +1,9 @@
-"""One JSON shape for every failure: RFC 9457 application/problem+json."""
+"""One JSON shape for every failure: RFC 9457 application/problem+json.
+
+Its words (`title`, `detail`, the field messages of `errors`) are in the language the
+request's `Accept-Language` prefers: Chinese when it names none of ours (zh-CN is the
+product's language), English when English comes first. `code` and `type` never change.
+"""
 
 import logging
 
@@ -6,6 +11,7 @@ from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from schemas.messages import in_language, is_known
 from server.extensions import db
 from server.services.errors import (
     AlreadyExists,
@@ -57,22 +63,72 @@ HTTP_CODES = {
 }
 
 
-def problem(status, detail, *, code=None, errors=None, headers=None, extra=None):
-    """Return a problem+json response."""
+# The status lines in Chinese, and what each kind of refusal means to a reader of Chinese
+# when the table of messages does not know the English sentence.
+TITLES_ZH = {
+    400: "请求无效",
+    401: "未登录",
+    403: "无权限",
+    404: "不存在",
+    405: "不支持此方法",
+    409: "冲突",
+    413: "内容过大",
+    415: "不支持的内容类型",
+    422: "数据无效",
+    500: "服务器内部错误",
+}
+MEANING_ZH = {
+    400: "请求无效",
+    401: "身份验证失败",
+    403: "您的角色无权执行此操作",
+    404: "找不到该对象，或您无权查看",
+    405: "不支持此请求方法",
+    409: "与当前状态冲突",
+    413: "内容过大",
+    415: "不支持的内容类型",
+    422: "数据不符合规则",
+}
+
+
+def answer_language():
+    """Return "en" or "zh": the first of the two `Accept-Language` names by preference,
+    Chinese when it names neither (or is absent)."""
+    for tag, _quality in request.accept_languages:  # best first
+        primary = tag.split("-")[0].lower()
+        if primary in ("en", "zh"):
+            return primary
+    return "zh"
+
+
+def _detail_in(language, status, detail):
+    if language != "zh" or is_known(detail):
+        return in_language(detail, language)
+    # Not in the table: what it means in Chinese, the exact English reason beside it.
+    meaning = MEANING_ZH.get(status, TITLES_ZH.get(status, "请求失败"))
+    return f"{meaning}（{detail}）"
+
+
+def problem(status, detail, *, code=None, errors=None, headers=None, extra=None, localized=False):
+    """Return a problem+json response, in the words of the request's language
+    (`localized`: `detail` is in it already)."""
     code = code or HTTP_CODES.get(status, "error")
+    language = answer_language()
+    title = HTTP_STATUS_CODES.get(status, "Error")
     body = {
         "type": f"/problems/{code}",
-        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "title": TITLES_ZH.get(status, title) if language == "zh" else title,
         "status": status,
-        "detail": detail,
+        "detail": detail if localized else _detail_in(language, status, detail),
         "code": code,
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = in_language(errors, language)
     body.update(extra or {})
     response = current_app.json.response(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
+    response.headers["Content-Language"] = "en" if language == "en" else "zh-CN"
+    response.vary.add("Accept-Language")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     for name, value in (headers or {}).items():
@@ -120,7 +176,10 @@ def handle_http_exception(error):
     if error.code == 422 and errors:
         detail = "invalid or missing fields: " + ", ".join(sorted(errors))
     elif error.code == 400 and errors:
-        detail = "; ".join(str(m) for msgs in errors.values() for m in msgs) or detail
+        language = answer_language()
+        said = [in_language(str(m), language) for msgs in errors.values() for m in msgs]
+        if said:
+            return problem(400, "; ".join(said), errors=errors, localized=True)
     headers = {}
     extra = {"limit": error.limit} if getattr(error, "limit", None) else None
     if error.code == 405 and error.valid_methods:

@@ -115,8 +115,12 @@ def session(app):
 
 @pytest.fixture
 def client(app):
-    """A test client for the app."""
-    return app.test_client()
+    """A test client for the app, asking for English messages (Accept-Language: en): the
+    tests read the API's English sentences; a request naming no language gets Chinese,
+    which tests/api/test_error_language.py checks with a client of its own."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 TEMPLATE = f"{SCHEMA_PREFIX}_demo"

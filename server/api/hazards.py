@@ -94,6 +94,8 @@ class HazardDetail(MethodView):
 MAP_FIELDS = (
     "category",
     "category_name",
+    "category_name_en",
+    "address",
     "status",
     "severity",
     "deadline",

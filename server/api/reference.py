@@ -1,9 +1,11 @@
 """Reference data every client needs: categories, departments, areas."""
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from schemas.hazards import CrsQuerySchema
 from schemas.reference import (
     AreaCollectionSchema,
     CategoryChangeSchema,
@@ -19,6 +21,7 @@ from server.extensions import db
 from server.models import Category
 from server.services import departments, use_cases
 from server.services.areas import areas_feature_collection
+from server.services.coords import geometry_from_wgs84
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data")
 
@@ -89,6 +92,11 @@ class OneDepartment(MethodView):
 class Areas(MethodView):
     @blp.response(200, AreaCollectionSchema)
     @login_required()
-    def get(self):
-        """Return every area (district, streets, communities, grids) as GeoJSON."""
-        return areas_feature_collection(db.session)
+    @blp.arguments(CrsQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
+    def get(self, crs):
+        """Return every area (district, streets, communities, grids) as GeoJSON;
+        `?crs=gcj02` gives the polygons in the datum of Chinese map tiles."""
+        collection = areas_feature_collection(db.session)
+        for feature in collection["features"]:
+            feature["geometry"] = geometry_from_wgs84(feature["geometry"], crs)
+        return collection

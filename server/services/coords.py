@@ -4,6 +4,8 @@ prcoords (public domain) implements the published GCJ-02 obfuscation and its
 iterative inverse, accurate to well under a metre.
 """
 
+from typing import Any
+
 import prcoords
 
 
@@ -38,3 +40,20 @@ def from_wgs84(lat: float, lon: float, crs: str) -> tuple[float, float]:
     else:
         raise ValueError(f"unknown crs {crs!r}")
     return result.lat, result.lon
+
+
+def geometry_from_wgs84(geometry: dict[str, Any], crs: str) -> dict[str, Any]:
+    """Return a GeoJSON geometry with every position moved from WGS-84 into `crs`."""
+    if crs == "wgs84":
+        return geometry
+
+    def move(coordinates: Any) -> Any:
+        if coordinates and isinstance(coordinates[0], (int, float)):
+            lat, lon = from_wgs84(coordinates[1], coordinates[0], crs)
+            return [lon, lat, *coordinates[2:]]
+        return [move(inner) for inner in coordinates]
+
+    if geometry.get("type") == "GeometryCollection":
+        parts = [geometry_from_wgs84(g, crs) for g in geometry.get("geometries", [])]
+        return {**geometry, "geometries": parts}
+    return {**geometry, "coordinates": move(geometry["coordinates"])}

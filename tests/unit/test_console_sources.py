@@ -45,6 +45,15 @@ def keys(messages, prefix=""):
     return found
 
 
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_no_two_locale_files_hold_the_same_top_level_key(language):
+    seen = {}
+    for path in sorted((WEB / "src" / "locales" / language).glob("*.json")):
+        for key in json.loads(path.read_text()):
+            assert key not in seen, f"{key!r} is in both {seen.get(key)} and {path.name}"
+            seen[key] = path.name
+
+
 def test_both_languages_have_the_same_messages():
     assert keys(LOCALES["zh-CN"]) == keys(LOCALES["en"])
 
