@@ -352,3 +352,10 @@ class HazardQuerySchema(QuerySchema):
         if "from_" in data:
             data["period"] = period(data.pop("from_"), data.pop("to"))
         return data
+
+
+class HazardPointsQuerySchema(HazardQuerySchema):
+    """The map's query: the list's filters, in pages of up to 2,000 points (a point is a
+    few fields, so a district's view is one request rather than ten)."""
+
+    limit = ma.fields.Integer(load_default=200, validate=ma.validate.Range(1, 2000))

@@ -15,6 +15,7 @@ PLACES_IMPORT_MAX_BYTES Largest place import (CSV or GeoJSON). Default: 20971520
 JSON_MAX_DEPTH         Deepest nesting of arrays and objects in a JSON body. Default: 32
 DESCRIPTION_MAX_CHARS  Longest hazard description. Default: 2000
 PAGE_SIZE_MAX          Largest page a list endpoint returns. Default: 200
+MAP_PAGE_SIZE_MAX      Largest page of map points (/hazards.geojson). Default: 2000
 PHOTO_MAX_BYTES        Largest photo upload in bytes. Default: 25000000 (25 MB)
 PHOTO_MAX_PIXELS       Largest photo in pixels (decompression bombs). Default: 100000000
 PHOTO_MAX_DISTANCE_M   EXIF GPS this far from the report is flagged. Default: 200
@@ -67,6 +68,7 @@ def from_environment():
         "JSON_MAX_DEPTH": _int("JSON_MAX_DEPTH", 32),
         "DESCRIPTION_MAX_CHARS": _int("DESCRIPTION_MAX_CHARS", 2000),
         "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 200),
+        "MAP_PAGE_SIZE_MAX": _int("MAP_PAGE_SIZE_MAX", 2000),
         "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 25_000_000),
         "PHOTO_MAX_PIXELS": _int("PHOTO_MAX_PIXELS", 100_000_000),
         "PHOTO_MAX_DISTANCE_M": float(os.environ.get("PHOTO_MAX_DISTANCE_M", 200)),

@@ -13,6 +13,7 @@ from schemas.hazards import (
     HazardCreateSchema,
     HazardDetailSchema,
     HazardPageSchema,
+    HazardPointsQuerySchema,
     HazardQuerySchema,
 )
 from server.api.security import login_required
@@ -26,13 +27,14 @@ from server.services.workdays import SHANGHAI
 blp = Blueprint("hazards", __name__, url_prefix="/api/v1", description="Hazard reports (隐患)")
 
 
-def _page(limit, cursor, filters, count=False):
-    """Return one page of the records of hazards the caller may see."""
+def _page(limit, cursor, filters, count=False, most="PAGE_SIZE_MAX"):
+    """Return one page of the records of hazards the caller may see, of at most the
+    setting `most` names."""
     return hazards.list_hazards(
         db.session,
         g.user,
         hazards.HazardFilter(**filters),
-        limit=min(limit, current_app.config["PAGE_SIZE_MAX"]),
+        limit=min(limit, current_app.config[most]),
         cursor=cursor,
         policy=policy(current_app.config),
         count=count,
@@ -114,10 +116,11 @@ MAP_FIELDS = (
 class HazardMap(MethodView):
     @blp.response(200, description="GeoJSON FeatureCollection; `next` continues it")
     @login_required()
-    @blp.arguments(HazardQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
+    @blp.arguments(HazardPointsQuerySchema, location="query", as_kwargs=True, unknown=ma.RAISE)
     def get(self, limit, cursor=None, crs="wgs84", count=False, **filters):
-        """Hazards you may see, as GeoJSON points for maps (same filters as the list)."""
-        page = _page(limit, cursor, filters, count)
+        """Hazards you may see, as GeoJSON points for maps (same filters as the list, in
+        pages of up to 2,000)."""
+        page = _page(limit, cursor, filters, count, most="MAP_PAGE_SIZE_MAX")
         features = []
         for record in page.items:
             lat, lon = from_wgs84(record["lat"], record["lon"], crs)

@@ -62,3 +62,15 @@ def test_hazards_geojson_comes_in_gcj02_too(client, demo):
     lon, lat = wgs["features"][0]["geometry"]["coordinates"]
     moved_lat, moved_lon = from_wgs84(lat, lon, "gcj02")
     assert gcj["features"][0]["geometry"]["coordinates"] == pytest.approx([moved_lon, moved_lat])
+
+
+def test_the_map_takes_its_points_in_pages_of_up_to_2000_the_list_in_pages_of_200(app_with):
+    app = app_with(MAP_PAGE_SIZE_MAX=3)
+    client = app.test_client()
+    office = login(client, "office")
+    points = client.get("/api/v1/hazards.geojson?limit=2000", headers=office)
+    assert points.status_code == 200
+    assert len(points.json["features"]) == 3 and points.json["next"]  # the setting holds it
+    refused = client.get("/api/v1/hazards.geojson?limit=2001", headers=office)
+    assert_problem(refused, 422)
+    assert_problem(client.get("/api/v1/hazards?limit=201", headers=office), 422)
