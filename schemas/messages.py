@@ -47,6 +47,23 @@ _EXACT = {
         "请求缺少本次登录的安全令牌（X-CSRF-Token），请刷新页面后重试。"
     ),
     "you cannot disable your own account": "不能停用自己的账号。",
+    "must be at least 8 characters": "至少 8 个字符。",
+    "the user cannot be created as given": "无法按所填内容创建账号。",
+    # Invite codes (邀请码) and joining with one.
+    "unknown invite code: check it and try again": "邀请码不存在，请核对后重试。",
+    "this invite code has been deactivated": "该邀请码已停用。",
+    "this invite code has expired": "该邀请码已过期。",
+    "this invite code has been used up": "该邀请码的名额已用完。",
+    "this phone number is already registered: sign in instead": "该手机号已注册，请直接登录。",
+    "already registered": "已注册。",
+    "not a mobile phone number (11 digits, starting with 1)": (
+        "不是有效的手机号码（以 1 开头的 11 位数字）。"
+    ),
+    "the account cannot be created as given": "无法按所填内容创建账号。",
+    "the invite code cannot be created as given": "无法按所填内容创建邀请码。",
+    "the invite code cannot be changed as given": "无法按所填内容修改邀请码。",
+    "must be in the future": "必须晚于当前时间。",
+    "must be a whole number from 1": "必须是不小于 1 的整数。",
     "you may only sign out your own devices": "只能注销自己的设备。",
     "only the reporter corrects a report": "只有上报人可以更正上报内容。",
     "only a grid worker of the hazard's grid may verify it on site": (
@@ -99,6 +116,7 @@ _UNKNOWN = {
     "grouping": "分组方式",
     "parent area": "上级区域",
     "or unpublished checklist version": "或未发布的检查清单版本",
+    "area": "区域",
 }
 
 _NO_SUCH = {
@@ -179,6 +197,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
         r"JSON 请求体嵌套超过 \1 层。",
     ),
     (re.compile(r"invalid or missing fields: (.*)"), r"字段无效或缺失：\1"),
+    (re.compile(r"no invite code '([^']*)'"), r"邀请码 \1 不存在。"),
+    (
+        re.compile(r"the quota cannot be below the (\d+) who have joined"),
+        r"名额不能少于已加入的 \1 人。",
+    ),
+    (re.compile(r"at least (\d+)"), r"不能少于 \1。"),
 ]
 
 

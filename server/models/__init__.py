@@ -27,6 +27,7 @@ from server.models.inspections import (
     task_assignees,
     task_places,
 )
+from server.models.invites import Invite
 from server.models.org import Area, Category, Department, RoutingRule
 from server.models.sync import Change, SyncDevice, SyncReceipt, SyncState, new_epoch
 
@@ -38,6 +39,7 @@ __all__ = [
     "InspectionAnswer",
     "InspectionPhoto",
     "InspectionTask",
+    "Invite",
     "Place",
     "task_assignees",
     "task_places",

@@ -211,6 +211,12 @@ def issue_token(
         raise AuthenticationFailed("wrong username or password")
     if not check_password_hash(user.password_hash, password) or not user.active:
         raise AuthenticationFailed("wrong username or password")
+    return open_device_session(session, user, device_name)
+
+
+def open_device_session(session: Session, user: User, device_name: str) -> tuple[str, DeviceToken]:
+    """Return (token, DeviceToken) of a new device session of `user`, whose credentials
+    the caller has checked (a password, or an invite code they joined with just now)."""
     token = secrets.token_urlsafe(32)
     # Signing in is a use: the device's first requests, often several at once as a page
     # loads, then find nothing to note.

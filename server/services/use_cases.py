@@ -14,6 +14,7 @@ from server.services import (
     departments,
     hazards,
     inspections,
+    invites,
     photos,
     routing,
     steps,
@@ -38,6 +39,13 @@ create_account = use_case(accounts.create_user, Claimed("users"))
 change_account = use_case(accounts.update_user, version_moved)  # two saving one's grids
 sign_out_device = use_case(accounts.revoke_device)
 note_device_use = use_case(accounts.note_device_use)
+
+# Invite codes (邀请码): the office hands them out, volunteers join with them. Two joins
+# with one phone number at once meet on users' unique username: the second answers as
+# a phone already registered; a new code drawn twice is drawn again.
+create_invite = use_case(invites.create_invite, Claimed("invites"))
+change_invite = use_case(invites.change_invite)
+join_with_invite = use_case(invites.join, Claimed("users"))
 
 # Reference data the office edits: departments, categories, routing rules, areas
 add_department = use_case(departments.add_department, Claimed("departments"))

@@ -41,6 +41,7 @@ from server.models import (
     HazardPhoto,
     Inspection,
     InspectionTask,
+    Invite,
     Photo,
     PhotoUpload,
     Place,
@@ -724,6 +725,111 @@ def test_changing_an_unknown_department_changes_nothing(session, demo):
     refused(NotFound, use_cases.change_department, session, "no-such-dept", {"active": False})
 
 
+# --- Invite codes (邀请码) -----------------------------------------------------------
+
+
+def new_invite(session, **fields):
+    """Create and commit an invite code of the office's for a month; return its code."""
+    values = {"label": "安全生产月", "quota": 2, "expires_at": utcnow() + timedelta(days=30)}
+    invite = use_cases.create_invite(session, who(session, "office"), **{**values, **fields})
+    return invite.code
+
+
+def joining(code, phone="13912345678", **fields):
+    """Return the arguments of a join with `code`."""
+    values = {"display_name": "张三", "password": "join-pass-2026", "device_id": "d-1"}
+    return {"code": code, "phone": phone, "password_method": FAST_HASH, **values, **fields}
+
+
+def test_a_created_invite_code_is_committed(session, demo):
+    code = new_invite(session, area="110112001001", quota=7)
+    with elsewhere() as other:
+        invite = other.scalar(sa.select(Invite).filter_by(code=code))
+        assert (invite.quota, invite.used, invite.active) == (7, 0, True)
+        assert (invite.area.code, invite.created_by.username) == ("110112001001", "office")
+
+
+def test_a_refused_invite_code_is_not_created(session, demo, subtests):
+    def create(fields):
+        values = {"label": "安全生产月", "quota": 5, "expires_at": utcnow() + timedelta(days=1)}
+        return use_cases.create_invite(session, who(session, "office"), **{**values, **fields})
+
+    cases = {
+        "no places": (InvalidInput, {"quota": 0}),
+        "already expired": (InvalidInput, {"expires_at": utcnow() - timedelta(seconds=1)}),
+        "an unknown area": (InvalidInput, {"area": "nowhere"}),
+        "a blank label": (InvalidInput, {"label": " "}),
+    }
+    refusals(subtests, create, cases)
+
+
+def test_a_code_drawn_twice_is_drawn_again(session, demo, monkeypatch):
+    from server.services import invites
+
+    taken = new_invite(session)
+    draws = iter([taken, "ZZZZ2222"])
+    monkeypatch.setattr(invites, "new_code", lambda: next(draws))
+    assert new_invite(session) == "ZZZZ2222"
+
+
+def test_a_deactivated_invite_code_is_committed(session, demo):
+    code = new_invite(session)
+    use_cases.change_invite(session, code, {"active": False, "quota": 9})
+    with elsewhere() as other:
+        invite = other.scalar(sa.select(Invite).filter_by(code=code))
+        assert (invite.active, invite.quota) == (False, 9)
+
+
+def test_a_refused_invite_change_changes_nothing(session, demo, subtests):
+    code = new_invite(session, quota=3)
+    use_cases.join_with_invite(session, **joining(code))
+    use_cases.join_with_invite(session, **joining(code, phone="13912345679"))
+    cases = {
+        "an unknown code": (NotFound, "NOPE2345", {"active": False}),
+        "a quota below who joined": (InvalidInput, code, {"active": False, "quota": 1}),
+        "an expiry in the past": (
+            InvalidInput,
+            code,
+            {"active": False, "expires_at": utcnow() - timedelta(days=1)},
+        ),
+    }
+    refusals(subtests, lambda *args: use_cases.change_invite(session, *args), cases)
+
+
+def test_joining_with_an_invite_code_commits_the_volunteer_their_token_and_the_place(session, demo):
+    code = new_invite(session)
+    token, _ = use_cases.join_with_invite(session, **joining(code.lower()))
+    with elsewhere() as other:
+        user = accounts.authenticate(other, token).user
+        assert (user.username, user.role, user.phone) == ("13912345678", "volunteer", "13912345678")
+        assert other.scalar(sa.select(Invite.used).filter_by(code=code)) == 1
+
+
+def test_a_refused_join_makes_no_account_and_takes_no_place(session, demo, subtests):
+    code = new_invite(session, quota=1)
+    stopped = new_invite(session)
+    use_cases.change_invite(session, stopped, {"active": False})
+    expired = new_invite(session, expires_at=utcnow() + timedelta(seconds=60))
+    later = utcnow() + timedelta(seconds=61)
+
+    def join(fields):
+        return use_cases.join_with_invite(session, **{**joining(code), **fields})
+
+    cases = {
+        "an unknown code": (NotFound, {"code": "NOPE2345"}),
+        "a deactivated code": (Conflict, {"code": stopped}),
+        "an expired code": (Conflict, {"code": expired, "now": later}),
+        "a phone already registered": (AlreadyExists, {"phone": "13800000000"}),
+        "not a mobile number": (InvalidInput, {"phone": "12345678901"}),
+        # Refused by the accounts after the place was taken: the place goes back too.
+        "a password the accounts refuse": (InvalidInput, {"password": "short"}),
+    }
+    use_cases.change_account(session, who(session, "office"), "volunteer", {"phone": "13800000000"})
+    refusals(subtests, join, cases)
+    use_cases.join_with_invite(session, **joining(code))
+    refused(Conflict, join, {"phone": "13900000000"})  # used up
+
+
 def new_category(code="balcony_clutter", department="fire-rescue"):
     """Return the office's fields of a new kind of hazard."""
     return {
@@ -1138,7 +1244,7 @@ def test_every_use_case_is_tested_here():
         for name, value in vars(use_cases).items()
         if hasattr(value, "__wrapped__") or value is photos.accept_photo
     ]
-    assert len(names) == 29
+    assert len(names) == 32
     assert [name for name in names if not re.search(rf"use_cases\.{name}\b", source)] == []
 
 

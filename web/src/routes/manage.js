@@ -10,6 +10,7 @@ export const MANAGE_TABS = [
   'places',
   'checklists',
   'tasks',
+  'invites',
 ]
 
 const VIEWS = {
@@ -21,6 +22,7 @@ const VIEWS = {
   places: () => import('../views/manage/PlacesView.vue'),
   checklists: () => import('../views/manage/ChecklistsView.vue'),
   tasks: () => import('../views/manage/TasksView.vue'),
+  invites: () => import('../views/manage/InvitesView.vue'),
 }
 
 export default [
