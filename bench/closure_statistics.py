@@ -94,7 +94,7 @@ def run(backend, count, runs):
             title, rows, total, departments = stats.weekly_report(
                 db.session, week, now=now, district_name=name
             )
-            return exports.to_xlsx(title, rows, total, departments)
+            return exports.to_xlsx(exports.weekly_sheets(title, rows, total, departments))
 
         in_month = sum(r[2] for r in hand(month))
         in_week = sum(r[2] for r in hand(week))
