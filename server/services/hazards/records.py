@@ -33,6 +33,16 @@ _lead, _territorial = aliased(Department), aliased(Department)
 _street, _community, _grid = aliased(Area), aliased(Area), aliased(Area)
 _original = aliased(Hazard)  # the hazard a duplicate was merged into
 _holder = aliased(User)  # the clerk who claimed it
+
+
+def _one(column, key):
+    """`column` of the row `key` points at, as a subquery rather than a join. Past eight
+    tables PostgreSQL's planner weighs many more join orders: with the reporter, a
+    duplicate's original and a claim's holder joined too, planning a 20-row queue page
+    over a million hazards took 40 ms against its 0.5 ms run."""
+    return sa.select(column).where(column.table.c.id == key).scalar_subquery()
+
+
 RECORDS = (
     sa.select(
         Hazard.id,
@@ -54,8 +64,8 @@ RECORDS = (
         Hazard.extension_requested_until,
         Hazard.closed_at,
         Hazard.duplicate_of_id,
-        _original.status.label("original_status"),
-        _original.closed_at.label("original_closed_at"),
+        _one(_original.status, Hazard.duplicate_of_id).label("original_status"),
+        _one(_original.closed_at, Hazard.duplicate_of_id).label("original_closed_at"),
         Hazard.routing_note,
         Hazard.place_id,
         Hazard.inspection_id,
@@ -70,23 +80,20 @@ RECORDS = (
         _community.code.label("community"),
         _community.name.label("community_name"),
         _grid.code.label("grid"),
-        User.username.label("reporter_username"),
-        User.display_name.label("reporter_display_name"),
-        User.phone.label("reporter_phone"),
-        User.role.label("reporter_role"),
-        _holder.username.label("holder_username"),
-        _holder.display_name.label("holder_display_name"),
+        _one(User.username, Hazard.reporter_id).label("reporter_username"),
+        _one(User.display_name, Hazard.reporter_id).label("reporter_display_name"),
+        _one(User.phone, Hazard.reporter_id).label("reporter_phone"),
+        _one(User.role, Hazard.reporter_id).label("reporter_role"),
+        _one(_holder.username, Hazard.claimed_by_id).label("holder_username"),
+        _one(_holder.display_name, Hazard.claimed_by_id).label("holder_display_name"),
         Hazard.claimed_at,
     )
     .join(Category, Category.id == Hazard.category_id)
-    .join(User, User.id == Hazard.reporter_id)
     .outerjoin(_lead, _lead.id == Hazard.lead_department_id)
     .outerjoin(_territorial, _territorial.id == Hazard.territorial_department_id)
     .outerjoin(_street, _street.id == Hazard.street_id)
     .outerjoin(_community, _community.id == Hazard.community_id)
     .outerjoin(_grid, _grid.id == Hazard.grid_id)
-    .outerjoin(_original, _original.id == Hazard.duplicate_of_id)
-    .outerjoin(_holder, _holder.id == Hazard.claimed_by_id)
 )
 
 
