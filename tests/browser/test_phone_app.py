@@ -69,6 +69,7 @@ def test_reports_filed_offline_survive_a_reload_and_sync_when_back_online(client
     # Still offline, the page is reloaded: the app opens from its cache, both still wait.
     page.reload()
     expect(outbox_entries(page)).to_have_count(2)
+    assert page.evaluate("!!navigator.serviceWorker.controller")  # opened from its cache
     expect(page.get_by_text(first)).to_be_visible()
     expect(page.get_by_text(second)).to_be_visible()
     phone_page.screenshot("phone-outbox-offline")

@@ -33,7 +33,8 @@ function openStore(name) {
   return openDB(name, 1, {
     upgrade(db) {
       db.createObjectStore('kv') // device id, token, user, cursor, seq counters, categories
-      db.createObjectStore('outbox', { keyPath: 'seq' })
+      // Keyed by user and seq: the server numbers each user's mutations on a device apart.
+      db.createObjectStore('outbox', { keyPath: ['username', 'seq'] })
       db.createObjectStore('photos', { keyPath: 'sha256' })
       db.createObjectStore('hazards', { keyPath: 'id' })
     },
@@ -110,8 +111,12 @@ export async function openDevice({ dbName = DB_NAME, fetch = globalThis.fetch.bi
 
   const seqKey = () => `seq:${user.username}`
 
+  // Only the signed-in user's entries are sent: after a token is revoked (a 401) the
+  // outbox stays, and must not go out under whoever signs in next.
+  const own = (entry) => entry.username === user?.username
+
   async function waiting() {
-    return (await db.getAll('outbox')).filter((entry) => entry.state === 'waiting')
+    return (await db.getAll('outbox')).filter((entry) => entry.state === 'waiting' && own(entry))
   }
 
   /** Upload every photo the server said it lacks; stop at the first network failure. */
@@ -147,8 +152,9 @@ export async function openDevice({ dbName = DB_NAME, fetch = globalThis.fetch.bi
         deferred += 1 // an earlier seq has not arrived: sent again, in order, next round
         continue
       }
+      const key = [user.username, result.seq]
       if (KEPT.has(result.status)) {
-        const entry = await outbox.get(result.seq)
+        const entry = await outbox.get(key)
         await outbox.put({ ...entry, state: result.status, answer: result })
         continue
       }
@@ -163,7 +169,7 @@ export async function openDevice({ dbName = DB_NAME, fetch = globalThis.fetch.bi
         if (missing === null || missing.has(sha)) await photos.put({ ...photo, state: 'missing' })
         else await photos.delete(sha)
       }
-      await outbox.delete(result.seq)
+      await outbox.delete(key)
     }
     const pull = answer.pull
     const hazards = tx.objectStore('hazards')
@@ -242,8 +248,13 @@ export async function openDevice({ dbName = DB_NAME, fetch = globalThis.fetch.bi
           // offline after all: the token is forgotten here; the office can revoke it
         }
       }
+      // What the server answered stays with no one: this user's refused entries and photos.
       const tx = db.transaction(['outbox', 'photos'], 'readwrite')
-      await Promise.all([tx.objectStore('outbox').clear(), tx.objectStore('photos').clear(), tx.done])
+      for (const entry of (await tx.objectStore('outbox').getAll()).filter(own)) {
+        for (const sha of entry.body.photos) await tx.objectStore('photos').delete(sha)
+        await tx.objectStore('outbox').delete([entry.username, entry.seq])
+      }
+      await tx.done
       await forget()
     },
 
@@ -294,7 +305,9 @@ export async function openDevice({ dbName = DB_NAME, fetch = globalThis.fetch.bi
         photos: [...new Set(photos.map((p) => p.sha256))],
         occurred_at: now,
       }
-      await tx.objectStore('outbox').put({ seq, body, state: 'waiting', answer: null, queuedAt: now })
+      await tx
+        .objectStore('outbox')
+        .put({ seq, body, state: 'waiting', answer: null, queuedAt: now, username: user.username })
       await tx.done
       changed()
       return hazardId
@@ -302,16 +315,17 @@ export async function openDevice({ dbName = DB_NAME, fetch = globalThis.fetch.bi
 
     /** Everything in the outbox, in seq order: waiting, rejected and in conflict. */
     async outbox() {
-      return db.getAll('outbox')
+      return (await db.getAll('outbox')).filter(own)
     },
 
     /** Drop an answered (rejected or conflicting) entry and its photos from the outbox. */
     async discard(seq) {
-      const entry = await db.get('outbox', seq)
+      const key = [user.username, seq]
+      const entry = await db.get('outbox', key)
       if (!entry || entry.state === 'waiting') return // a waiting one would leave a gap
       const tx = db.transaction(['outbox', 'photos'], 'readwrite')
       for (const sha of entry.body.photos) await tx.objectStore('photos').delete(sha)
-      await tx.objectStore('outbox').delete(seq)
+      await tx.objectStore('outbox').delete(key)
       await tx.done
       changed()
     },
@@ -319,7 +333,7 @@ export async function openDevice({ dbName = DB_NAME, fetch = globalThis.fetch.bi
     /** How many mutations wait to be sent, how many the server refused, and how many
      * photos of sent reports wait to be uploaded (a report is not whole without them). */
     async counts() {
-      const all = await db.getAll('outbox')
+      const all = (await db.getAll('outbox')).filter(own)
       const photos = await db.getAll('photos')
       return {
         waiting: all.filter((e) => e.state === 'waiting').length,
