@@ -235,6 +235,6 @@ def phone_page(request, browser: Browser, live_server, backend):
     page.on("pageerror", lambda error: phone.errors.append(f"uncaught: {error}"))
     yield phone
     failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
+    if failed is not None and failed.failed and not page.is_closed():
         phone.screenshot(f"FAILED-{request.node.name}")
     context.close()

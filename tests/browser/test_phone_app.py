@@ -148,6 +148,17 @@ def test_a_refused_report_shows_why_without_blocking_and_a_closed_one_shows_clos
     page.get_by_role("tab", name=re.compile("待发送")).click()
     entry.get_by_role("button", name="移除").click()
     expect(page.get_by_text("没有待发送的上报")).to_be_visible()
+
+    # In English by the switch; signing out revokes the token and survives a reload.
+    page.get_by_role("tab", name=re.compile("我的$")).click()
+    expect(page.get_by_text("王志愿")).to_be_visible()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("tab", name="My reports")).to_be_visible()
+    page.get_by_role("button", name="中文").click()
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_label("用户名")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("用户名")).to_be_visible()
     phone_page.assert_clean()
 
 
