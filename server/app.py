@@ -6,7 +6,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from server import api as api_package
-from server import cli, config, console, converters, errors, jsonio
+from server import cli, config, console, converters, errors, jsonio, phone_app
 from server.extensions import api, db, migrate
 from uploads.storage import LocalStorage
 
@@ -77,6 +77,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     cli.init_app(app)
     console.init_app(app)
+    phone_app.init_app(app)
 
     @app.get(SWAGGER_ASSETS + "<path:filename>")
     def swagger_assets(filename):

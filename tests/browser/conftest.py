@@ -172,3 +172,69 @@ def console_page(request, browser: Browser, live_server, backend):
     if failed is not None and failed.failed:
         console.screenshot(f"FAILED-{request.node.name}")
     context.close()
+
+
+class PhonePage(ConsolePage):
+    """A phone's browser on the app (/app/), with what it asked for and what it logged."""
+
+    def open(self, path="/app/"):
+        self.page.goto(self.base + path)
+        return self.page
+
+    def sign_in(self, username, password="demo-pass-2026"):
+        """Sign in on the app's first screen (a device token, as phones do)."""
+        page = self.open()
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="保存上报").wait_for()
+        return page
+
+    def screenshot(self, name):
+        """What the phone's screen shows (fixed bars stay where the user sees them)."""
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{self.backend}-{name}.png"
+        self.page.screenshot(path=str(path), animations="disabled")
+        return path
+
+
+# Where the phone stands: the centre of the demo grid worker's grid (中仓社区), as GPS
+# gives it in the open.
+PHONE_ACCURACY_M = 8
+
+
+@pytest.fixture
+def phone_page(request, browser: Browser, live_server, backend):
+    """A fresh phone-sized browser context on the app, GPS granted and set, recording
+    every request (its service worker's too) and every console error."""
+    from server.demo import grid_centre
+    from tests.helpers import GRID_OF_GRIDWORKER
+
+    lat, lon = grid_centre(GRID_OF_GRIDWORKER)
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 360, "height": 780},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": lat, "longitude": lon, "accuracy": PHONE_ACCURACY_M},
+        permissions=["geolocation"],
+        service_workers="allow",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    phone = PhonePage(page, live_server, backend)
+    context.on("request", lambda request: phone.requests.append(request.url))
+
+    def on_console(message):
+        if message.type == "error":
+            phone.errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: phone.errors.append(f"uncaught: {error}"))
+    yield phone
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed and not page.is_closed():
+        phone.screenshot(f"FAILED-{request.node.name}")
+    context.close()

@@ -1,6 +1,7 @@
 """The console's sources keep the front end's rules (STYLE.md, "Front end"): every
 visible string from the locale files, both languages with the same keys, and a word in
-each for every status, role, severity and event the server can send."""
+each for every status, role, severity and event the server can send. The phone app
+(src/app/) keeps the same rules with its own locale files (src/app/locales/)."""
 
 import json
 import re
@@ -15,6 +16,9 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 SOURCES = sorted(
     path for path in (WEB / "src").rglob("*") if path.suffix in (".vue", ".js") and path.is_file()
 )
+APP = WEB / "src" / "app"
+CONSOLE_SOURCES = [path for path in SOURCES if not path.is_relative_to(APP)]
+APP_SOURCES = [path for path in SOURCES if path.is_relative_to(APP)]
 
 
 def _messages(language):
@@ -29,6 +33,9 @@ def _messages(language):
 
 
 LOCALES = {name: _messages(name) for name in ("zh-CN", "en")}
+APP_LOCALES = {
+    name: json.loads((APP / "locales" / f"{name}.json").read_text()) for name in ("zh-CN", "en")
+}
 # Events the server writes beyond the steps a person takes.
 SERVER_EVENTS = ("report", "route", "update", "sync_conflict")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -54,8 +61,9 @@ def test_no_two_locale_files_hold_the_same_top_level_key(language):
             seen[key] = path.name
 
 
-def test_both_languages_have_the_same_messages():
-    assert keys(LOCALES["zh-CN"]) == keys(LOCALES["en"])
+@pytest.mark.parametrize("locales", [LOCALES, APP_LOCALES], ids=["console", "app"])
+def test_both_languages_have_the_same_messages(locales):
+    assert keys(locales["zh-CN"]) == keys(locales["en"])
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(WEB)))
@@ -64,10 +72,21 @@ def test_no_chinese_text_outside_the_locale_files(path):
     assert CJK.findall(code) == [], "move the text into src/locales/*.json"
 
 
-def test_every_message_a_page_names_exists():
-    defined = keys(LOCALES["zh-CN"])
-    used = {key for path in SOURCES for key in STATIC_KEY.findall(path.read_text())}
+@pytest.mark.parametrize(
+    ("sources", "locales"),
+    [(CONSOLE_SOURCES, LOCALES), (APP_SOURCES, APP_LOCALES)],
+    ids=["console", "app"],
+)
+def test_every_message_a_page_names_exists(sources, locales):
+    defined = keys(locales["zh-CN"])
+    used = {key for path in sources for key in STATIC_KEY.findall(path.read_text())}
     assert used and used - defined == set()
+
+
+def test_the_app_has_words_for_every_status_and_role_in_both_languages():
+    for messages in APP_LOCALES.values():
+        assert set(STATUSES) <= set(messages["status"])
+        assert set(ROLES) <= set(messages["account"]["roles"])
 
 
 @pytest.mark.parametrize(
