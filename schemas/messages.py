@@ -52,6 +52,7 @@ _EXACT = {
     # Invite codes (邀请码) and joining with one.
     "unknown invite code: check it and try again": "邀请码不存在，请核对后重试。",
     "this invite code has been deactivated": "该邀请码已停用。",
+    "hazard category no longer in use": "该隐患类别已停用，请选择其他类别。",
     "this invite code has expired": "该邀请码已过期。",
     "this invite code has been used up": "该邀请码的名额已用完。",
     "this phone number is already registered: sign in instead": "该手机号已注册，请直接登录。",
@@ -165,6 +166,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"a whole number from (\d+) to (\d+)"), r"必须是 \1 到 \2 之间的整数。"),
     (re.compile(r"correct at least one of (.*)"), r"至少更正以下之一：\1。"),
     (re.compile(r"unknown mutation type; one of (.*)"), r"未知的变更类型，应为以下之一：\1。"),
+    (re.compile(r"category '([^']*)' is deactivated"), r"隐患类别 \1 已停用，请选择其他类别。"),
     (re.compile(r"no such (hazard|inspection|photo|place|routing rule)"), lambda m: _NO_SUCH[m[1]]),
     (
         re.compile(r"no (category|checklist|department|user) '([^']*)'"),

@@ -93,6 +93,16 @@ def test_the_office_sets_a_categorys_deadline_and_adds_a_new_kind(client, demo):
         "/api/v1/hazards", json=report_body(category="battery_swap_cabinet"), headers=volunteer
     )
     assert_problem(refused, 422)
+    # A phone offering it from its cache hears that it was stopped, not that it never was.
+    assert refused.json["errors"]["category"] == ["category 'battery_swap_cabinet' is deactivated"]
+    in_chinese = client.post(
+        "/api/v1/hazards",
+        json=report_body(category="battery_swap_cabinet"),
+        headers={**volunteer, "Accept-Language": "zh-CN"},
+    )
+    assert in_chinese.json["errors"]["category"] == [
+        "隐患类别 battery_swap_cabinet 已停用，请选择其他类别。"
+    ]
 
 
 @pytest.mark.parametrize(

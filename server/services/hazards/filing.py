@@ -143,8 +143,12 @@ def report_hazards(
         row.code: row
         for row in session.execute(
             sa.select(
-                Category.id, Category.code, Category.default_severity, Category.deadline_days
-            ).where(Category.code.in_({r.category for r in reports}), Category.active)
+                Category.id,
+                Category.code,
+                Category.default_severity,
+                Category.deadline_days,
+                Category.active,
+            ).where(Category.code.in_({r.category for r in reports}))
         )
     }
     points = [to_wgs84(r.lat, r.lon, r.crs) for r in reports]
@@ -181,10 +185,19 @@ def report_hazards(
             filed.append(Filed(report.id, error=too_long))
             continue
         category = categories.get(report.category)
-        if category is None:
-            error = InvalidInput(
-                "unknown hazard category",
-                errors={"category": [f"unknown category {report.category!r}"]},
+        if category is None or not category.active:
+            # A phone offers the categories it cached, which the office may have stopped
+            # since: say so, so the reporter picks another rather than doubting the app.
+            error = (
+                InvalidInput(
+                    "unknown hazard category",
+                    errors={"category": [f"unknown category {report.category!r}"]},
+                )
+                if category is None
+                else InvalidInput(
+                    "hazard category no longer in use",
+                    errors={"category": [f"category {report.category!r} is deactivated"]},
+                )
             )
             filed.append(Filed(report.id, error=error))
             continue
